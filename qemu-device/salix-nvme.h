@@ -1,0 +1,98 @@
+/*
+ * salix-nvme: state shared by the device glue (salix-nvme.c) and its worker
+ * thread (salix-worker.c).
+ *
+ * This work is licensed under the terms of the GNU GPL, version 2 or later.
+ * See the COPYING file in the top-level directory.
+ */
+
+#ifndef HW_SALIX_NVME_H
+#define HW_SALIX_NVME_H
+
+#include "hw/pci/pci.h"
+#include "qemu/event_notifier.h"
+#include "qemu/thread.h"
+#include "qom/object.h"
+
+#include "salix-fw-loader.h"
+
+#define TYPE_SALIX_NVME "salix-nvme"
+OBJECT_DECLARE_SIMPLE_TYPE(SalixNvmeState, SALIX_NVME)
+
+/*
+ * Firmware-facing properties: forwarded verbatim to salix_config_set(),
+ * which parses and validates them and names the key in its error. Only the
+ * ones the user set are forwarded; the firmware has defaults for the rest.
+ * To expose a new firmware key, add one line: X(ENUM_NAME, "key", "help").
+ */
+#define SALIX_FW_PROPS(X)                                                    \
+    X(SERIAL, "serial",                                                      \
+      "controller serial number (default: derived from the device id)")      \
+    X(SIZE, "size", "namespace capacity, e.g. 1G")                           \
+    X(QUEUES, "queues", "number of I/O queue pairs")                         \
+    X(BACKING_FILE, "backing-file",                                          \
+      "file that holds the flash contents (default: RAM)")                   \
+    X(PERSONALITY, "personality", "namespace personality, e.g. ftl or zns")  \
+    X(LBA_SIZE, "lba-size", "logical block size in bytes")                   \
+    X(MDTS, "mdts", "maximum data transfer size, as a power of two of pages")
+
+enum {
+#define SALIX_FW_PROP_ENUM(e, name, help) SALIX_FW_PROP_##e,
+    SALIX_FW_PROPS(SALIX_FW_PROP_ENUM)
+#undef SALIX_FW_PROP_ENUM
+    SALIX_FW_PROP__MAX
+};
+
+/*
+ * Threading: the worker thread owns the controller's I/O path. It alone
+ * calls salix_ctrl_run() and salix_ctrl_reset(); the vCPU threads call only
+ * salix_ctrl_mmio_read/write (thread-safe per salix.h). Bus reset and
+ * unrealize are requests the worker carries out while the BQL is dropped,
+ * so a worker blocked on the BQL (MSI-X, DMA aimed at MMIO) never deadlocks
+ * against them. salix_ctrl_free() runs only after the worker was joined.
+ */
+typedef struct SalixWorker {
+    QemuThread thread;
+    bool initialized;           /* kick and cond exist */
+    bool started;               /* thread is running */
+    EventNotifier kick;         /* set by platform.kick, stop and reset */
+    bool kicked;                /* a kick since the last run(), deduplicates */
+    bool stopping;              /* written under the BQL */
+    unsigned reset_req;         /* BQL; bumped per reset request */
+    unsigned reset_done;        /* BQL; last reset request carried out */
+    bool exited;                /* BQL */
+    QemuCond cond;              /* with the BQL: reset_done, exited */
+
+    uint64_t poll_max_ns;       /* "poll-us" */
+    uint64_t poll_ns;           /* current adaptive polling window */
+
+    /* MSI-X vectors raised during one run(), notified after it. */
+    unsigned long *irq_pending;
+    bool irq_any;
+} SalixWorker;
+
+struct SalixNvmeState {
+    PCIDevice parent_obj;
+
+    MemoryRegion iomem;         /* BAR0: the firmware's registers */
+
+    /* properties */
+    char *firmware;
+    uint32_t poll_us;
+    char *fw_prop[SALIX_FW_PROP__MAX];
+
+    char *name;                 /* for logs and traces: id or QOM path */
+    SalixFw *fw;
+    salix_ctrl *ctrl;
+    uint16_t msix_vectors;
+    SalixWorker worker;
+};
+
+/* salix-worker.c */
+void salix_worker_platform(SalixNvmeState *s, salix_platform *platform);
+bool salix_worker_init(SalixNvmeState *s, Error **errp);
+void salix_worker_start(SalixNvmeState *s);
+void salix_worker_reset(SalixNvmeState *s);
+void salix_worker_stop(SalixNvmeState *s);
+
+#endif /* HW_SALIX_NVME_H */
