@@ -1,0 +1,107 @@
+#include "core/backing_memory.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace salix {
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+uint64_t AlignUp(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
+uint64_t AlignDown(uint64_t v) { return v & ~(kPage - 1); }
+
+}  // namespace
+
+Result<std::unique_ptr<BackingMemory>, std::string> BackingMemory::CreateRam(
+    uint64_t bytes) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    return Err(fmt::format("size: cannot reserve {} bytes of RAM: {}", bytes,
+                           std::strerror(errno)));
+  }
+  return std::unique_ptr<BackingMemory>(
+      new BackingMemory(static_cast<uint8_t*>(p), bytes, -1));
+}
+
+Result<std::unique_ptr<BackingMemory>, std::string> BackingMemory::OpenFile(
+    const std::string& path, uint64_t bytes) {
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Err(fmt::format("backing-file: cannot open or create '{}': {}",
+                           path, std::strerror(errno)));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Err(fmt::format("backing-file: '{}' is not a regular file", path));
+  }
+  uint64_t have = static_cast<uint64_t>(st.st_size);
+  if (have > bytes) {
+    close(fd);
+    return Err(fmt::format(
+        "backing-file: '{}' holds {} bytes, more than size={}; refusing to "
+        "truncate it (set size to {} or use another file)",
+        path, have, bytes, have));
+  }
+  if (have < bytes && ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    int e = errno;
+    close(fd);
+    return Err(fmt::format("backing-file: cannot resize '{}' to {} bytes: {}",
+                           path, bytes, std::strerror(e)));
+  }
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return Err(fmt::format("backing-file: cannot map '{}': {}", path,
+                           std::strerror(e)));
+  }
+  return std::unique_ptr<BackingMemory>(
+      new BackingMemory(static_cast<uint8_t*>(p), bytes, fd));
+}
+
+BackingMemory::~BackingMemory() {
+  munmap(data_, size_);
+  if (fd_ >= 0) close(fd_);
+}
+
+bool BackingMemory::Sync(uint64_t offset, uint64_t len) {
+  if (fd_ < 0 || len == 0) return true;
+  uint64_t start = AlignDown(offset);
+  uint64_t end = AlignUp(offset + len);
+  if (end > AlignUp(size_)) end = AlignUp(size_);
+  return msync(data_ + start, end - start, MS_SYNC) == 0;
+}
+
+void BackingMemory::Discard(uint64_t offset, uint64_t len) {
+  uint64_t end = offset + len;
+  uint64_t inner_start = AlignUp(offset);
+  uint64_t inner_end = AlignDown(end);
+  if (inner_start >= inner_end) {
+    std::memset(data_ + offset, 0, len);
+    return;
+  }
+  std::memset(data_ + offset, 0, inner_start - offset);
+  std::memset(data_ + inner_end, 0, end - inner_end);
+  uint64_t n = inner_end - inner_start;
+  bool released = false;
+  if (fd_ < 0) {
+    // Private anonymous pages read back as zero after MADV_DONTNEED.
+    released = madvise(data_ + inner_start, n, MADV_DONTNEED) == 0;
+  } else {
+    released = fallocate(fd_, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                         static_cast<off_t>(inner_start),
+                         static_cast<off_t>(n)) == 0;
+  }
+  if (!released) std::memset(data_ + inner_start, 0, n);
+}
+
+}  // namespace salix

@@ -1,0 +1,59 @@
+// backing_memory.h - the bytes behind a namespace: RAM or a sparse file.
+//
+// RAM is an anonymous MAP_NORESERVE mapping, so a large device costs nothing
+// until written. A file is created or extended sparse and mapped MAP_SHARED,
+// so data survives destroying and re-creating the controller; Sync() msyncs.
+// Discard() makes a range read as zeroes and gives the memory back (madvise
+// or fallocate(PUNCH_HOLE) on whole pages, memset on the ragged edges).
+//
+// Thread-safety: not synchronized; owned by one personality.
+#ifndef SALIX_CORE_BACKING_MEMORY_H
+#define SALIX_CORE_BACKING_MEMORY_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+
+namespace salix {
+
+class BackingMemory {
+ public:
+  // Errors are messages naming the config key ("size: ..." or
+  // "backing-file: ...").
+  static Result<std::unique_ptr<BackingMemory>, std::string> CreateRam(
+      uint64_t bytes);
+  // Creates the file if missing and grows it (sparse) to 'bytes'. A larger
+  // existing file is refused rather than truncated: its data may matter.
+  static Result<std::unique_ptr<BackingMemory>, std::string> OpenFile(
+      const std::string& path, uint64_t bytes);
+
+  ~BackingMemory();
+  BackingMemory(const BackingMemory&) = delete;
+  BackingMemory& operator=(const BackingMemory&) = delete;
+
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  uint64_t size() const { return size_; }
+  // True for a file: Sync() makes data durable across restarts.
+  bool persistent() const { return fd_ >= 0; }
+
+  // REQUIRES: offset + len <= size(). Returns false if msync failed.
+  bool Sync(uint64_t offset, uint64_t len);
+  bool SyncAll() { return Sync(0, size_); }
+  // REQUIRES: offset + len <= size().
+  void Discard(uint64_t offset, uint64_t len);
+
+ private:
+  BackingMemory(uint8_t* data, uint64_t size, int fd)
+      : data_(data), size_(size), fd_(fd) {}
+
+  uint8_t* data_;
+  uint64_t size_;
+  int fd_;  // -1 for RAM
+};
+
+}  // namespace salix
+
+#endif  // SALIX_CORE_BACKING_MEMORY_H

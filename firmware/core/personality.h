@@ -1,0 +1,83 @@
+// personality.h - a namespace's storage behaviour, behind the host interface.
+//
+// The HIL validates commands (namespace, LBA range, transfer size) and hands
+// a personality LBA ranges plus a DataTransfer for the payload. The
+// personality decides where data lives and when the command is done: every
+// operation returns a Status and the time (ns, platform clock) at which the
+// completion may be posted. Functional personalities (nossd) return the
+// request's now_ns; a flash model returns its modelled finish time.
+//
+// Thread-safety: called only from the controller's worker thread.
+// Ownership: owned by the controller.
+#ifndef SALIX_CORE_PERSONALITY_H
+#define SALIX_CORE_PERSONALITY_H
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "core/data_transfer.h"
+#include "core/status.h"
+
+namespace salix {
+
+struct LbaFormat {
+  uint32_t lba_size;       // bytes, power of two >= 512
+  uint16_t metadata_size;  // bytes per LBA (0: none)
+};
+
+// One LBA range command. REQUIRES (checked by the HIL): nlb >= 1 and
+// slba + nlb <= capacity_blocks().
+struct IoRequest {
+  uint64_t slba = 0;
+  uint32_t nlb = 0;  // number of blocks, 1-based
+  uint64_t now_ns = 0;
+  bool fua = false;
+};
+
+struct IoResult {
+  Status status;
+  uint64_t due_ns = 0;
+};
+
+class Personality {
+ public:
+  virtual ~Personality() = default;
+
+  virtual std::string_view name() const = 0;
+
+  // Namespace geometry under the current LBA format.
+  virtual uint64_t capacity_blocks() const = 0;
+  virtual uint32_t lba_size() const = 0;
+  virtual std::span<const LbaFormat> lba_formats() const = 0;
+  virtual unsigned current_lba_format() const = 0;
+  // Blocks that currently hold data (NUSE); capacity when not tracked.
+  virtual uint64_t blocks_in_use() const { return capacity_blocks(); }
+
+  // True when completed writes may sit in a volatile cache until Flush.
+  virtual bool has_volatile_write_cache() const = 0;
+  // Volatile Write Cache feature (WCE). REQUIRES: has_volatile_write_cache().
+  virtual void set_write_cache_enabled(bool enabled) = 0;
+  virtual bool write_cache_enabled() const = 0;
+
+  // REQUIRES: xfer.length() == nlb * lba_size().
+  virtual IoResult Read(const IoRequest& req, DataTransfer& xfer) = 0;
+  virtual IoResult Write(const IoRequest& req, DataTransfer& xfer) = 0;
+  // CompareFailure when the host data differs from the stored data.
+  virtual IoResult Compare(const IoRequest& req, DataTransfer& xfer) = 0;
+  virtual IoResult WriteZeroes(const IoRequest& req) = 0;
+  // After Deallocate the range reads as zeroes (DLFEAT = 001b).
+  virtual IoResult Deallocate(const IoRequest& req) = 0;
+  virtual IoResult Flush(uint64_t now_ns) = 0;
+
+  // Format NVM: switch to lba_formats()[index]; erase = secure erase of user
+  // data. REQUIRES: index < lba_formats().size().
+  virtual Status Format(unsigned index, bool erase) = 0;
+
+  // Clean shutdown (CC.SHN): make every completed write durable.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace salix
+
+#endif  // SALIX_CORE_PERSONALITY_H

@@ -1,0 +1,162 @@
+// controller.h - one NVMe controller: registers, queues, command processing.
+//
+// The Controller is the host interface layer's root object. Bus threads call
+// MmioRead/MmioWrite; one worker thread calls Run, which applies control
+// register changes, fetches commands round-robin from the submission queues,
+// executes them (admin here, I/O against the Personality) and posts their
+// completions when due and when the completion queue has room.
+//
+// Completions always pass through a due-time queue, so a personality that
+// models latency only has to return a later due time.
+//
+// Thread-safety: MmioRead, MmioWrite and HasWork may run on any thread,
+// concurrently with Run. Run, BusReset and the destructor must be serialized
+// by the caller (one worker owns the I/O path).
+// Ownership: owns the Personality; the Platform must outlive the controller.
+#ifndef SALIX_HIL_CONTROLLER_H
+#define SALIX_HIL_CONTROLLER_H
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/log.h"
+#include "core/personality.h"
+#include "core/platform.h"
+#include "hil/async_events.h"
+#include "hil/command.h"
+#include "hil/doorbells.h"
+#include "hil/error_log.h"
+#include "hil/features.h"
+#include "hil/host_buffer.h"
+#include "hil/identify.h"
+#include "hil/logs.h"
+#include "hil/queues.h"
+#include "hil/registers.h"
+
+namespace salix {
+
+struct ControllerOptions {
+  std::string serial = "SALIX0001";
+  std::string firmware_version = "0.0.0";
+  uint16_t max_io_queues = 8;      // I/O queue pairs, 1..64
+  uint8_t mdts = 7;                // max transfer = 2^mdts pages
+  uint32_t max_queue_entries = 4096;  // CAP.MQES + 1
+};
+
+class Controller {
+ public:
+  static constexpr uint64_t kIdle = UINT64_MAX;
+
+  Controller(const ControllerOptions& options,
+             std::unique_ptr<Personality> personality, Platform& platform);
+  ~Controller();
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  uint64_t bar0_size() const;
+  uint16_t msix_vectors() const { return options_.max_io_queues + 1; }
+
+  // ---- bus side (any thread) ----
+  uint64_t MmioRead(uint64_t offset, unsigned size);
+  void MmioWrite(uint64_t offset, uint64_t value, unsigned size);
+  bool HasWork() const { return work_.load(std::memory_order_acquire); }
+
+  // ---- worker side ----
+  // Returns the next time work becomes due without a kick, or kIdle.
+  uint64_t Run(uint64_t now_ns);
+  void BusReset();
+
+  Logger& logger() { return log_; }
+  Personality& personality() { return *personality_; }
+
+ private:
+  struct Pending {
+    uint64_t due_ns;
+    uint64_t seq;  // keeps equal due times in submission order
+    uint16_t cqid;
+    nvme::Cqe cqe;
+  };
+
+  // controller.cc: state machine and queue processing.
+  void ApplyControl(uint64_t now_ns);
+  void Enable(uint32_t cc);
+  void ResetQueues();
+  void Fatal(const std::string& why);
+  void ConsumeDoorbells();
+  size_t FetchRound(uint64_t now_ns, size_t budget, bool* more);
+  void Execute(SubmissionQueue& sq, const nvme::Sqe& sqe, uint64_t now_ns);
+  void Schedule(uint16_t cqid, const nvme::Cqe& cqe, uint64_t due_ns,
+                uint64_t now_ns);
+  void DeliverDue(uint64_t now_ns);
+  void DeliverAsyncEvents(uint64_t now_ns);
+  void PostReady();
+  void RaiseIrqs();
+  void PostAsyncEvent(uint8_t type, uint8_t info, uint8_t log_page);
+  void NoteStrayDoorbell(uint64_t offset, uint64_t value);
+
+  // admin.cc: admin command set.
+  CommandResult ExecuteAdmin(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult CreateIoCq(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult CreateIoSq(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult DeleteIoSq(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult DeleteIoCq(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult Abort(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult AsyncEventRequest(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult FormatNvm(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult GetFeatures(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult SetFeatures(const nvme::Sqe& sqe, uint64_t now_ns);
+  // admin_identify.cc, admin_log.cc.
+  CommandResult Identify(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult GetLogPage(const nvme::Sqe& sqe, uint64_t now_ns);
+  // Copies 'bytes' of a built page to the command's PRPs.
+  Status SendToHost(const nvme::Sqe& sqe, const void* data, size_t bytes);
+
+  // io.cc: NVM command set.
+  CommandResult ExecuteIo(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult ReadWriteCompare(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult WriteZeroes(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult DatasetManagement(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult Flush(const nvme::Sqe& sqe, uint64_t now_ns);
+  bool NamespaceValid(uint32_t nsid) const { return nsid == 1; }
+  uint64_t MaxTransferBytes() const {
+    return uint64_t{nvme::kPageSize} << options_.mdts;
+  }
+
+  const ControllerOptions options_;
+  std::unique_ptr<Personality> personality_;
+  Platform& platform_;
+  Logger log_;
+  ControllerIdentity identity_;
+
+  Registers regs_;
+  Doorbells doorbells_;
+  std::atomic<bool> work_{false};
+  // A doorbell for a queue that does not exist was written (bus side);
+  // the worker turns it into an asynchronous event.
+  std::atomic<bool> stray_doorbell_{false};
+
+  // Worker-owned state below.
+  bool ready_ = false;     // CSTS.RDY as the worker knows it
+  bool fatal_ = false;     // CSTS.CFS
+  bool shut_down_ = false; // CSTS.SHST = complete
+  uint32_t applied_cc_ = 0;
+  QueueTable queues_;
+  Features features_;
+  AsyncEvents events_;
+  ErrorLog error_log_;
+  HealthCounters health_;
+  HostBuffer buffer_;
+  std::vector<Pending> due_;  // min-heap on (due_ns, seq)
+  uint64_t seq_ = 0;
+  size_t rr_start_ = 0;
+  std::array<uint8_t, nvme::kPageSize> page_{};  // admin payload scratch
+  std::vector<uint8_t> bounce_;                  // DSM ranges, log pages
+};
+
+}  // namespace salix
+
+#endif  // SALIX_HIL_CONTROLLER_H

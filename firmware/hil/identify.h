@@ -1,0 +1,48 @@
+// identify.h - the Identify data structures (NVMe 1.4, 5.15) built from the
+// controller's identity and the namespace personality.
+//
+// Thread-safety: pure functions of their arguments.
+#ifndef SALIX_HIL_IDENTIFY_H
+#define SALIX_HIL_IDENTIFY_H
+
+#include <cstdint>
+#include <string>
+
+#include "core/personality.h"
+#include "hil/nvme_defs.h"
+
+namespace salix {
+
+// Facts about the controller that Identify and the logs publish.
+struct ControllerIdentity {
+  std::string serial;
+  std::string model;
+  std::string firmware_version;
+  std::string subnqn;
+  uint16_t cntlid = 1;
+  uint8_t mdts = 7;
+  uint16_t max_io_queues = 8;
+  uint8_t acl = 3;    // 0-based: four concurrent Aborts
+  uint8_t aerl = 3;   // 0-based
+  uint8_t elpe = 63;  // 0-based Error Information log entries
+  uint16_t warning_temp_kelvin = 343;   // 70 C
+  uint16_t critical_temp_kelvin = 358;  // 85 C
+};
+
+void BuildIdentifyController(const ControllerIdentity& id,
+                             const Personality& p,
+                             nvme::IdentifyController* out);
+void BuildIdentifyNamespace(const ControllerIdentity& id, const Personality& p,
+                            nvme::IdentifyNamespace* out);
+// Namespace Identification Descriptor list (CNS 03h) into a 4096-byte page.
+void BuildNamespaceDescriptors(const ControllerIdentity& id, uint8_t* page);
+
+// The namespace's NGUID and UUID, derived from the serial number so they are
+// stable across restarts and differ between devices (Linux rejects
+// namespaces whose IDs collide across subsystems).
+void DeriveNamespaceIds(const std::string& serial, uint8_t (&nguid)[16],
+                        uint8_t (&uuid)[16]);
+
+}  // namespace salix
+
+#endif  // SALIX_HIL_IDENTIFY_H

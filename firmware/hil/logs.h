@@ -1,0 +1,48 @@
+// logs.h - log pages (NVMe 1.4, 5.14.1): SMART / Health counters, Firmware
+// Slot Information and the Commands Supported and Effects log generated from
+// <salix/opcodes.h>. The Error Information log is error_log.h.
+//
+// Thread-safety: worker thread only.
+#ifndef SALIX_HIL_LOGS_H
+#define SALIX_HIL_LOGS_H
+
+#include <cstdint>
+#include <string>
+
+#include "hil/nvme_defs.h"
+
+namespace salix {
+
+// Host-visible activity counters for the SMART log. Bytes, not data units,
+// so the rounding happens once, when the log is built.
+struct HealthCounters {
+  uint64_t bytes_read = 0;
+  uint64_t bytes_written = 0;
+  uint64_t host_read_commands = 0;
+  uint64_t host_write_commands = 0;
+  uint64_t busy_ns = 0;
+  uint64_t media_errors = 0;
+  uint64_t power_on_ns_origin = 0;  // platform time at power-on
+};
+
+struct SmartInputs {
+  const HealthCounters* counters;
+  uint64_t error_count;
+  uint64_t now_ns;
+  uint16_t temperature_kelvin;
+  uint16_t warning_temp_kelvin;
+  uint16_t under_temp_kelvin;
+};
+
+void BuildSmartLog(const SmartInputs& in, nvme::SmartLog* out);
+void BuildFirmwareSlotLog(const std::string& firmware_version,
+                          nvme::FirmwareSlotLog* out);
+void BuildCommandEffectsLog(nvme::CommandEffectsLog* out);
+
+// True when 'opcode' is in the opcode table (and so gets dispatched).
+bool AdminOpcodeSupported(uint8_t opcode);
+bool IoOpcodeSupported(uint8_t opcode);
+
+}  // namespace salix
+
+#endif  // SALIX_HIL_LOGS_H

@@ -1,0 +1,111 @@
+#include "nossd/nossd.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace salix {
+namespace {
+
+constexpr size_t kCompareChunk = 64 * 1024;
+
+IoResult Done(Status s, const IoRequest& req) { return {s, req.now_ns}; }
+
+}  // namespace
+
+Result<std::unique_ptr<Personality>, std::string> NossdPersonality::Create(
+    const Config& config) {
+  uint64_t size = config.GetSize("size");
+  uint64_t lba = config.GetUint("lba-size");
+  std::string path = config.GetString("backing-file");
+  unsigned format = 0;
+  while (format < kFormats.size() && kFormats[format].lba_size != lba) format++;
+  if (format == kFormats.size()) {
+    return Err(fmt::format("lba-size: {} is not supported by nossd", lba));
+  }
+  if (size == 0 || size % lba != 0) {
+    return Err(fmt::format("size: {} is not a multiple of lba-size {}", size,
+                           lba));
+  }
+  auto memory = path.empty() ? BackingMemory::CreateRam(size)
+                             : BackingMemory::OpenFile(path, size);
+  if (!memory.ok()) return Err(memory.error());
+  return std::unique_ptr<Personality>(
+      new NossdPersonality(std::move(memory).value(), format));
+}
+
+NossdPersonality::NossdPersonality(std::unique_ptr<BackingMemory> memory,
+                                   unsigned lba_format)
+    : memory_(std::move(memory)), format_(lba_format) {}
+
+uint64_t NossdPersonality::capacity_blocks() const {
+  return memory_->size() / lba_size();
+}
+
+IoResult NossdPersonality::Read(const IoRequest& req, DataTransfer& xfer) {
+  uint64_t len = uint64_t{req.nlb} * lba_size();
+  return Done(xfer.ToHost(0, memory_->data() + Offset(req.slba), len), req);
+}
+
+IoResult NossdPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
+  uint64_t len = uint64_t{req.nlb} * lba_size();
+  Status s = xfer.FromHost(0, memory_->data() + Offset(req.slba), len);
+  if (s.ok()) s = Persist(req);
+  return Done(s, req);
+}
+
+IoResult NossdPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {
+  uint64_t len = uint64_t{req.nlb} * lba_size();
+  const uint8_t* stored = memory_->data() + Offset(req.slba);
+  compare_buf_.resize(kCompareChunk);
+  bool equal = true;
+  // Read every chunk even after a mismatch is found: a data transfer fault
+  // must win over Compare Failure so the host sees why its buffer was bad.
+  for (uint64_t off = 0; off < len; off += kCompareChunk) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(kCompareChunk, len - off));
+    Status s = xfer.FromHost(off, compare_buf_.data(), n);
+    if (!s.ok()) return Done(s, req);
+    if (equal && std::memcmp(compare_buf_.data(), stored + off, n) != 0) {
+      equal = false;
+    }
+  }
+  return Done(equal ? Status() : Status::CompareFailure(), req);
+}
+
+IoResult NossdPersonality::WriteZeroes(const IoRequest& req) {
+  memory_->Discard(Offset(req.slba), uint64_t{req.nlb} * lba_size());
+  return Done(Persist(req), req);
+}
+
+IoResult NossdPersonality::Deallocate(const IoRequest& req) {
+  // Deallocated blocks read as zeroes (DLFEAT = 001b); the hole also gives
+  // the memory or file space back.
+  memory_->Discard(Offset(req.slba), uint64_t{req.nlb} * lba_size());
+  return Done(Status(), req);
+}
+
+IoResult NossdPersonality::Flush(uint64_t now_ns) {
+  bool ok = memory_->SyncAll();
+  return {ok ? Status() : Status::WriteFault(), now_ns};
+}
+
+Status NossdPersonality::Persist(const IoRequest& req) {
+  if (!memory_->persistent() || (wce_ && !req.fua)) return Status();
+  bool ok = memory_->Sync(Offset(req.slba), uint64_t{req.nlb} * lba_size());
+  return ok ? Status() : Status::WriteFault();
+}
+
+Status NossdPersonality::Format(unsigned index, bool erase) {
+  // Both "no secure erase" and "user data erase" leave the namespace
+  // reading as zeroes: the old contents would be garbage under the new LBA
+  // size anyway. erase only records the host's intent.
+  (void)erase;
+  format_ = index;
+  memory_->Discard(0, memory_->size());
+  return Status();
+}
+
+void NossdPersonality::Shutdown() { memory_->SyncAll(); }
+
+}  // namespace salix
