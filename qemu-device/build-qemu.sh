@@ -26,8 +26,12 @@ set -euo pipefail
 # Bump when the way the overlay is wired into QEMU changes (file list, the
 # edits to QEMU's meson.build/Kconfig): it moves the build to a fresh tree.
 OVERLAY_VERSION=1
+# Debian's source has no prebuilt ROMs: like Debian's own build, look for them
+# where the seabios, qemu-system-data and ipxe-qemu packages put them.
+FIRMWARE_PATH=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 CONFIGURE_FLAGS=(
     --target-list=x86_64-softmmu
+    --firmwarepath=$FIRMWARE_PATH
     --without-default-features
     --enable-kvm
     --disable-docs
@@ -60,11 +64,17 @@ check_deps() {
             pkg-config --exists "$pc" || missing+=("$pkg")
         done
     fi
+    # Run-time data the binary needs: SeaBIOS, and the option ROMs for
+    # -kernel (linuxboot_dma.bin) and TCG (kvmvapic.bin).
+    [[ -f /usr/share/seabios/bios-256k.bin ]] || missing+=(seabios)
+    [[ -f /usr/share/qemu/linuxboot_dma.bin ]] || missing+=(qemu-system-data)
     if ((${#missing[@]})); then
         die "missing build dependencies; install them with:
     apt-get install -y ${missing[*]}"
     fi
     [[ -f $abi_header ]] || die "firmware ABI header not found at $abi_header"
+    [[ -d /usr/lib/ipxe/qemu ]] ||
+        log "note: ipxe-qemu is not installed; guest NICs need its ROMs (use -nic none or -nodefaults without it)"
 }
 
 # ---- which Debian source version -----------------------------------------
@@ -101,6 +111,7 @@ ensure_deb_src() {
 fetch_source() {
     local dir=$1 version=$2 tmp
     tmp=$(mktemp -d "$dir/fetch.XXXXXX")
+    chmod 755 "$tmp"    # apt's sandbox user must be able to write here
     log "fetching qemu source $version into $dir/src"
     if ! (cd "$tmp" && apt-get source -q "qemu=$version" >&2); then
         rm -rf "$tmp"
