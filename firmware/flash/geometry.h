@@ -49,8 +49,8 @@ struct Geometry {
   uint32_t channels = 8;            // flash.channels
   uint32_t dies_per_channel = 4;    // flash.dies-per-channel
   uint32_t planes_per_die = 2;      // flash.planes-per-die
-  uint32_t blocks_per_plane = 512;  // flash.blocks-per-plane
-  uint32_t pages_per_block = 256;   // flash.pages-per-block
+  uint32_t blocks_per_plane = 256;  // flash.blocks-per-plane
+  uint32_t pages_per_block = 384;   // flash.pages-per-block (x3: TLC)
   uint32_t page_size = 4096;        // flash.page-size (bytes)
   uint32_t oob_size = 128;          // flash.oob-size (bytes per page)
   CellType cell_type = CellType::kTlc;  // flash.cell-type

@@ -1,0 +1,56 @@
+// bus_timeline.h - a shared link that moves bytes at a fixed bandwidth.
+//
+// Models one flash channel bus (or the PCIe link): a transfer occupies the
+// bus exclusively for bytes / bandwidth. Reservations are kept as a short
+// list of busy intervals, so a transfer that becomes ready early can use a
+// gap before a transfer reserved for later (a read reserves its transfer
+// for after tR; a program issued meanwhile may use the idle bus first).
+//
+// Clock: nanoseconds of the model clock, never wall time.
+// REQUIRES: the 'now' passed to successive Reserve calls never decreases;
+// intervals that ended before 'now' are forgotten.
+// Thread-safety: none; owned by one flash model instance.
+#ifndef SALIX_FLASH_BUS_TIMELINE_H
+#define SALIX_FLASH_BUS_TIMELINE_H
+
+#include <cstdint>
+#include <vector>
+
+namespace salix::flash {
+
+struct Interval {
+  uint64_t start = 0;
+  uint64_t end = 0;  // exclusive
+};
+
+class BusTimeline {
+ public:
+  // mbps = 0 makes every transfer instantaneous (bus not modelled).
+  explicit BusTimeline(uint64_t mbps = 0) : mbps_(mbps) {}
+
+  // Books the earliest gap at or after 'ready' (>= now) long enough for
+  // 'bytes'; returns the booked interval.
+  Interval Reserve(uint64_t now, uint64_t ready, uint64_t bytes);
+
+  // The end of the last booked transfer (0 if none): when the bus goes idle
+  // if nothing else is booked.
+  uint64_t idle_at() const { return busy_.empty() ? last_end_ : busy_.back().end; }
+  uint64_t mbps() const { return mbps_; }
+
+  // Utilisation counters for statistics.
+  uint64_t busy_ns() const { return busy_ns_; }
+  uint64_t bytes() const { return bytes_; }
+  uint64_t transfers() const { return transfers_; }
+
+ private:
+  uint64_t mbps_;
+  std::vector<Interval> busy_;  // sorted, disjoint
+  uint64_t last_end_ = 0;
+  uint64_t busy_ns_ = 0;
+  uint64_t bytes_ = 0;
+  uint64_t transfers_ = 0;
+};
+
+}  // namespace salix::flash
+
+#endif  // SALIX_FLASH_BUS_TIMELINE_H
