@@ -231,4 +231,14 @@ log "build step took $(($(date +%s) - start)) s"
 
 binary=$build/qemu-system-x86_64
 [[ -x $binary ]] || die "ninja succeeded but $binary is missing"
+
+# Run from the build tree, QEMU resolves every data directory inside
+# build/qemu-bundle/; point the firmware directories at the system's.
+IFS=: read -r -a fw_dirs <<<"$FIRMWARE_PATH"
+for d in "${fw_dirs[@]}"; do
+    if [[ -d $d && ! -e $build/qemu-bundle$d ]]; then
+        mkdir -p "$build/qemu-bundle$(dirname "$d")"
+        ln -sfn "$d" "$build/qemu-bundle$d"
+    fi
+done
 echo "$binary"
