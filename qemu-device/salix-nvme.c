@@ -67,7 +67,7 @@
 #define SALIX_NVME_MSIX_BAR     4
 #define SALIX_NVME_POLL_US_MAX  10000
 #define SALIX_NVME_SERIAL_MAX   20      /* Identify Controller SN field */
-#define SALIX_NVME_SERIAL_PFX   "SALIX-"
+#define SALIX_NVME_SERIAL_PFX   "SALIX-"     /* + id or path hash */
 
 static const char *const salix_fw_prop_names[SALIX_FW_PROP__MAX] = {
 #define SALIX_FW_PROP_NAME(e, name, help) [SALIX_FW_PROP_##e] = name,
