@@ -1,0 +1,69 @@
+// Backing memory: RAM and sparse files, discard semantics, durability.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/backing_memory.h"
+#include "test_util.h"
+
+namespace salix::test {
+namespace {
+
+std::string TempPath() {
+  char path[] = "/tmp/salix-bm-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  unlink(path);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("A huge RAM namespace costs nothing until written") {
+  auto m = BackingMemory::CreateRam(1ull << 40);  // 1 TiB of address space
+  REQUIRE(m.ok());
+  BackingMemory& mem = *m.value();
+  CHECK_FALSE(mem.persistent());
+  mem.data()[(1ull << 40) - 1] = 7;
+  CHECK(mem.data()[0] == 0);
+  CHECK(mem.data()[(1ull << 40) - 1] == 7);
+}
+
+TEST_CASE("Discard makes a range read as zero, including ragged edges") {
+  auto m = BackingMemory::CreateRam(64 << 10);
+  REQUIRE(m.ok());
+  BackingMemory& mem = *m.value();
+  std::memset(mem.data(), 0xAA, mem.size());
+  mem.Discard(100, 3 * 4096 + 50);
+  for (uint64_t i = 0; i < mem.size(); i++) {
+    bool inside = i >= 100 && i < 100 + 3 * 4096 + 50;
+    if ((mem.data()[i] == 0) != inside) FAIL("byte " << i);
+  }
+}
+
+TEST_CASE("A backing file is created sparse and keeps data across opens") {
+  std::string path = TempPath();
+  {
+    auto m = BackingMemory::OpenFile(path, 8 << 20);
+    REQUIRE(m.ok());
+    CHECK(m.value()->persistent());
+    std::memcpy(m.value()->data() + 4096, "salix", 5);
+    CHECK(m.value()->SyncAll());
+  }
+  struct stat st;
+  REQUIRE(stat(path.c_str(), &st) == 0);
+  CHECK(st.st_size == 8 << 20);
+  CHECK(st.st_blocks * 512 < (8 << 20));  // sparse
+  {
+    auto m = BackingMemory::OpenFile(path, 8 << 20);
+    REQUIRE(m.ok());
+    CHECK(std::memcmp(m.value()->data() + 4096, "salix", 5) == 0);
+    m.value()->Discard(0, 8 << 20);
+    CHECK(m.value()->data()[4096] == 0);
+  }
+  unlink(path.c_str());
+}
+
+}  // namespace salix::test
