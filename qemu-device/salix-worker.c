@@ -197,9 +197,9 @@ static void salix_worker_idle(SalixNvmeState *s, uint64_t next,
 
     /* Adapt the window to the gaps between kicks, as aio polling does: grow
      * it when a longer window would have caught this kick, shrink it when
-     * kicks come further apart than the ceiling. Timer wake-ups say
-     * nothing about the guest and leave it alone. */
-    if (pfd.revents & G_IO_IN) {
+     * kicks come further apart than the ceiling. Timer wake-ups, resets
+     * and stop requests say nothing about the guest and leave it alone. */
+    if ((pfd.revents & G_IO_IN) && qatomic_read(&w->kicked)) {
         if (w->poll_ns + slept <= w->poll_max_ns) {
             w->poll_ns = MIN(w->poll_max_ns,
                              MAX(w->poll_ns * 2, SALIX_POLL_GROW_START_NS));
