@@ -13,12 +13,23 @@
 
 #define SALIX_FW_DEFAULT_NAME "libsalix-fw.so"
 
+static const struct {
+    const char *name;
+    size_t offset;
+} salix_fw_symbols[] = {
+#define SALIX_FW_SYMBOL(fn) { "salix_" #fn, offsetof(SalixFw, fn) },
+    SALIX_FW_FUNCS(SALIX_FW_SYMBOL)
+#undef SALIX_FW_SYMBOL
+};
+
 SalixFw *salix_fw_load(const char *path, Error **errp)
 {
     ERRP_GUARD();
     g_autofree SalixFw *fw = g_new0(SalixFw, 1);
     const char *origin = "firmware";
+    const char *missing = NULL;
     uint32_t abi;
+    size_t i;
 
     if (!path || !*path) {
         path = g_getenv("SALIX_FIRMWARE");
@@ -39,31 +50,36 @@ SalixFw *salix_fw_load(const char *path, Error **errp)
         error_setg(errp, "%s: cannot load Salix firmware '%s': %s", origin,
                    path, dlerror());
         error_append_hint(errp, "Set firmware=/path/to/libsalix-fw.so or "
-                          "SALIX_FIRMWARE; build it with "
-                          "'ninja -C <builddir> firmware/libsalix-fw.so'.\n");
+                          "$SALIX_FIRMWARE; './salix build' builds it as "
+                          "build/firmware/libsalix-fw.so.\n");
         return NULL;
     }
 
-#define SALIX_FW_RESOLVE(name)                                              \
-    fw->name = (__typeof__(fw->name))dlsym(fw->handle, "salix_" #name);     \
-    if (!fw->name) {                                                        \
-        error_setg(errp, "%s: '%s' lacks symbol salix_" #name               \
-                   " (not a Salix firmware library, or too old)",           \
-                   origin, path);                                           \
-        dlclose(fw->handle);                                                \
-        return NULL;                                                        \
-    }
-    SALIX_FW_FUNCS(SALIX_FW_RESOLVE)
-#undef SALIX_FW_RESOLVE
+    for (i = 0; i < ARRAY_SIZE(salix_fw_symbols); i++) {
+        void *sym = dlsym(fw->handle, salix_fw_symbols[i].name);
 
-    abi = fw->abi_version();
-    if (abi != SALIX_ABI_VERSION) {
+        if (!sym && !missing) {
+            missing = salix_fw_symbols[i].name;
+        }
+        /* POSIX's way to turn dlsym's object pointer into a function one */
+        memcpy((char *)fw + salix_fw_symbols[i].offset, &sym, sizeof(sym));
+    }
+
+    /* A version mismatch explains missing symbols better than their names */
+    abi = fw->abi_version ? fw->abi_version() : 0;
+    if (fw->abi_version && abi != SALIX_ABI_VERSION) {
         error_setg(errp, "%s: '%s' implements Salix ABI version %" PRIu32
                    ", this QEMU was built for version %d", origin, path, abi,
                    SALIX_ABI_VERSION);
         error_append_hint(errp, "Rebuild QEMU with "
                           "qemu-device/build-qemu.sh from the same tree as "
                           "the firmware.\n");
+        dlclose(fw->handle);
+        return NULL;
+    }
+    if (missing) {
+        error_setg(errp, "%s: '%s' lacks symbol %s (not a Salix firmware "
+                   "library?)", origin, path, missing);
         dlclose(fw->handle);
         return NULL;
     }

@@ -75,7 +75,7 @@ static const char *const salix_fw_prop_names[SALIX_FW_PROP__MAX] = {
 #undef SALIX_FW_PROP_NAME
 };
 
-/* ---- BAR0 ------------------------------------------------------------------ */
+/* ---- BAR0 ---------------------------------------------------------------- */
 
 static uint64_t salix_nvme_mmio_read(void *opaque, hwaddr addr, unsigned size)
 {
@@ -95,8 +95,10 @@ static void salix_nvme_mmio_write(void *opaque, hwaddr addr, uint64_t data,
     s->fw->ctrl_mmio_write(s->ctrl, addr, data, size);
 }
 
-/* The firmware takes naturally aligned 4- and 8-byte accesses only; the
- * memory core rejects (and logs as a guest error) anything else. */
+/*
+ * The firmware takes naturally aligned 4- and 8-byte accesses only; the
+ * memory core rejects (and logs as a guest error) anything else.
+ */
 static const MemoryRegionOps salix_nvme_mmio_ops = {
     .read = salix_nvme_mmio_read,
     .write = salix_nvme_mmio_write,
@@ -111,7 +113,7 @@ static const MemoryRegionOps salix_nvme_mmio_ops = {
     },
 };
 
-/* ---- firmware ------------------------------------------------------------- */
+/* ---- firmware ------------------------------------------------------------ */
 
 static void salix_nvme_fw_log(void *opaque, int level, const char *msg)
 {
@@ -220,7 +222,7 @@ static bool salix_nvme_create_ctrl(SalixNvmeState *s, Error **errp)
     return ok;
 }
 
-/* ---- PCI ---------------------------------------------------------------- */
+/* ---- PCI ----------------------------------------------------------------- */
 
 static bool salix_nvme_init_pci(SalixNvmeState *s, Error **errp)
 {
@@ -266,7 +268,7 @@ static bool salix_nvme_init_pci(SalixNvmeState *s, Error **errp)
     return true;
 }
 
-/* ---- qdev ------------------------------------------------------------------ */
+/* ---- qdev ---------------------------------------------------------------- */
 
 static void salix_nvme_teardown(SalixNvmeState *s)
 {

@@ -34,7 +34,7 @@
 /* Smallest useful polling window when it grows again from zero. */
 #define SALIX_POLL_GROW_START_NS 4000
 
-/* ---- platform callbacks (worker thread, inside salix_ctrl_run) ---------- */
+/* ---- platform callbacks (worker thread, inside salix_ctrl_run) ----------- */
 
 static int salix_dma_read(void *opaque, uint64_t addr, void *buf, size_t len)
 {
@@ -83,8 +83,10 @@ static void salix_kick(void *opaque)
     SalixNvmeState *s = opaque;
     SalixWorker *w = &s->worker;
 
-    /* One eventfd write per run() is enough: the worker clears the flag
-     * before it runs, so every later kick writes again. */
+    /*
+     * One eventfd write per run() is enough: the worker clears the flag
+     * before it runs, so every later kick writes again.
+     */
     if (!qatomic_xchg(&w->kicked, true)) {
         event_notifier_set(&w->kick);
     }
@@ -173,8 +175,10 @@ static void salix_worker_idle(SalixNvmeState *s, uint64_t next,
         return;
     }
 
-    /* Poll: doorbells inside the window avoid a sleep/wake-up round trip;
-     * a due time inside the window is met by spinning, not by a timer. */
+    /*
+     * Poll: doorbells inside the window avoid a sleep/wake-up round trip;
+     * a due time inside the window is met by spinning, not by a timer.
+     */
     until = MIN(now + w->poll_ns, next);
     while (now < until) {
         if (salix_worker_wanted(s, reset_seen)) {
@@ -195,10 +199,12 @@ static void salix_worker_idle(SalixNvmeState *s, uint64_t next,
     qemu_poll_ns(&pfd, 1, timeout);
     slept = salix_now_ns(s) - now;
 
-    /* Adapt the window to the gaps between kicks, as aio polling does: grow
+    /*
+     * Adapt the window to the gaps between kicks, as aio polling does: grow
      * it when a longer window would have caught this kick, shrink it when
      * kicks come further apart than the ceiling. Timer wake-ups, resets
-     * and stop requests say nothing about the guest and leave it alone. */
+     * and stop requests say nothing about the guest and leave it alone.
+     */
     if ((pfd.revents & G_IO_IN) && qatomic_read(&w->kicked)) {
         if (w->poll_ns + slept <= w->poll_max_ns) {
             w->poll_ns = MIN(w->poll_max_ns,
@@ -233,9 +239,12 @@ static void *salix_worker_thread(void *opaque)
             continue;
         }
 
-        /* Clear before run(): a kick after this point sets the eventfd
-         * again, a kick before it is seen by run(). */
+        /*
+         * Clear before run(): a kick after this point sets the eventfd
+         * again, a kick before it is seen by run().
+         */
         qatomic_set(&w->kicked, false);
+        /* Order the clear before run()'s reads; pairs with salix_kick(). */
         smp_mb();
         event_notifier_test_and_clear(&w->kick);
 
@@ -256,7 +265,7 @@ static void *salix_worker_thread(void *opaque)
     return NULL;
 }
 
-/* ---- control (BQL held) --------------------------------------------------- */
+/* ---- control (BQL held) -------------------------------------------------- */
 
 bool salix_worker_init(SalixNvmeState *s, Error **errp)
 {
