@@ -110,6 +110,7 @@ ensure_deb_src() {
 
 fetch_source() {
     local dir=$1 version=$2 tmp
+    rm -rf "$dir"/fetch.*    # left by an interrupted run (we hold the lock)
     tmp=$(mktemp -d "$dir/fetch.XXXXXX")
     chmod 755 "$tmp"    # apt's sandbox user must be able to write here
     log "fetching qemu source $version into $dir/src"
