@@ -37,3 +37,38 @@ TEST_CASE("Several controllers in one process do not interfere") {
 }
 
 }  // namespace salix::test
+
+#include <thread>
+
+namespace salix::test {
+
+TEST_CASE("Controllers on different threads run independently") {
+  constexpr int kThreads = 4;
+  std::vector<int> failures(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([t, &failures] {
+      EmbeddedHostOptions o;
+      o.config = {{"size", "8M"}, {"serial", "THREAD" + std::to_string(t)}};
+      o.guest_memory_bytes = 32ull << 20;
+      auto r = EmbeddedHost::Create(o);
+      if (!r.ok()) {
+        failures[t]++;
+        return;
+      }
+      auto& h = *r.value();
+      for (int i = 0; i < 200; i++) {
+        auto d = Pattern(8192, static_cast<uint32_t>(t * 1000 + i));
+        std::vector<uint8_t> back(8192);
+        if (!h.Write(1, i % 100, d).ok() || !h.Read(1, i % 100, back).ok() ||
+            back != d) {
+          failures[t]++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; t++) CHECK(failures[t] == 0);
+}
+
+}  // namespace salix::test
