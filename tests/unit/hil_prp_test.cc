@@ -118,6 +118,18 @@ TEST_CASE("A 4 MiB transfer uses a chained PRP list") {
   CHECK(back == chunk);
 }
 
+TEST_CASE("An I/O command with a misaligned PRP is Invalid PRP Offset") {
+  auto h = MakeHost();
+  auto buf = h->AllocBuffer(8192);
+  nvme::Sqe s = IoSqe(SALIX_IO_WRITE, 0, 2);
+  buf->ApplyTo(&s);
+  s.dptr[0] += 2;  // PRP1 must be dword aligned
+  CHECK(StatusOf(h->Execute(1, s)) == Status::InvalidPrpOffset());
+  buf->ApplyTo(&s);
+  s.dptr[1] += 512;  // PRP2 names a whole page
+  CHECK(StatusOf(h->Execute(1, s)) == Status::InvalidPrpOffset());
+}
+
 TEST_CASE("PRPs outside guest memory complete with Data Transfer Error") {
   auto h = MakeHost();
   nvme::Sqe s = IoSqe(SALIX_IO_WRITE, 0, 1);
