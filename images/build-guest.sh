@@ -136,14 +136,22 @@ file_is_static() {
 # --- kernel ------------------------------------------------------------------------------
 
 # Prints "<package> <version>" of the kernel linux-image-amd64 currently depends on.
+# apt-cache takes ~1 s here (no pkgcache.bin), so the answer is remembered for as long
+# as the package lists stay the same.
 resolve_kernel_package() {
-    local pkg ver
-    pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-          awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-    [[ -n "$pkg" ]] || return 1
-    ver=$(apt-cache show --no-all-versions "$pkg" 2>/dev/null | awk '/^Version:/ {print $2; exit}')
-    [[ -n "$ver" ]] || return 1
-    echo "$pkg $ver"
+    local stamp memo dep
+    stamp=$(stat -c '%n %Y %s' /var/lib/apt/lists/*Packages* 2>/dev/null | sha256sum | cut -c1-16)
+    memo="$CACHE_ROOT/kernel/resolved-$stamp"
+    if [[ -s "$memo" ]]; then
+        cat "$memo"; return 0
+    fi
+    # "Depends: linux-image-6.1.0-56-amd64 (= 6.1.192-2)"
+    dep=$(apt-cache show --no-all-versions linux-image-amd64 2>/dev/null |
+          sed -n 's/^Depends: \(linux-image-[0-9][^ ,]*\) (= \([^)]*\)).*/\1 \2/p' | head -n1)
+    [[ -n "$dep" ]] || return 1
+    rm -f "$CACHE_ROOT"/kernel/resolved-*
+    echo "$dep" > "$memo"
+    echo "$dep"
 }
 
 # Sets KDIR (unpacked kernel tree) and KVER (uname -r of the guest kernel).
@@ -280,17 +288,16 @@ collect_extra_files() {
                     printf '%s\t%s\n' "$(readlink -f "$l")" "$(lib_dest "$l")"
                 done
             done
-        } | sort -u -t$'\t' -k2,2
-    )
+        } | sort -u -t$'\t' -k2,2 | { grep -vxF -f <(printf '%s\n' "$FILES") || [[ $? -eq 1 ]]; }
+    )   # (libraries the base already has are left out)
 }
 
 # Hash of a file list: every source's content and its destination.
 hash_files() {
-    local list="$1" src dest
+    local list="$1"
     [[ -n "$list" ]] || { echo none; return; }
-    while IFS=$'\t' read -r src dest; do
-        printf '%s %s\n' "$(sha256sum < "$src" | cut -c1-64)" "$dest"
-    done <<<"$list" | sha256sum | cut -c1-64
+    paste -d' ' <(cut -f1 <<<"$list" | xargs -d '\n' sha256sum | cut -c1-64) \
+                <(cut -f2 <<<"$list") | sha256sum | cut -c1-64
 }
 
 copy_files() {
