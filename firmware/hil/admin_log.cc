@@ -6,6 +6,12 @@
 #include "hil/controller.h"
 
 namespace salix {
+namespace {
+
+// nossd has no thermal model: a steady 35 C.
+constexpr uint16_t kCompositeTemperatureKelvin = 308;
+
+}  // namespace
 
 CommandResult Controller::GetLogPage(const nvme::Sqe& sqe, uint64_t now) {
   uint8_t lid = sqe.cdw10 & 0xFF;
@@ -30,7 +36,9 @@ CommandResult Controller::GetLogPage(const nvme::Sqe& sqe, uint64_t now) {
     }
     case nvme::lid::kSmartHealth: {
       SmartInputs in{&health_, error_log_.count(), platform_.NowNs(),
-                     308 /* 35 C */, 343, 0};
+                     kCompositeTemperatureKelvin,
+                     features_.over_temp_threshold(),
+                     features_.under_temp_threshold()};
       BuildSmartLog(in, reinterpret_cast<nvme::SmartLog*>(page_.data()));
       log_size = sizeof(nvme::SmartLog);
       break;

@@ -48,6 +48,9 @@ class Features {
   uint16_t allocated_cqs() const { return ncqa_; }
   // Commands fetched from one SQ per arbitration round (2^AB).
   unsigned arbitration_burst() const;
+  // Composite temperature thresholds (Kelvin) for the SMART warning bit.
+  uint16_t over_temp_threshold() const { return temp_over_; }
+  uint16_t under_temp_threshold() const { return temp_under_; }
 
  private:
   Outcome Current(uint8_t fid, uint32_t cdw11, Personality& p) const;

@@ -52,6 +52,18 @@ TEST_CASE("Temperature threshold: composite sensor, over and under") {
         Status::InvalidField());  // no sensor 3
 }
 
+TEST_CASE("A threshold below the current temperature raises the SMART warning") {
+  auto h = MakeHost();
+  nvme::SmartLog smart;
+  std::span<uint8_t> raw{reinterpret_cast<uint8_t*>(&smart), sizeof(smart)};
+  REQUIRE(h->GetLogPage(nvme::lid::kSmartHealth, raw).ok());
+  CHECK((smart.critical_warning & 0x2) == 0);
+  uint16_t now = smart.composite_temperature;
+  REQUIRE(h->SetFeatures(nvme::fid::kTemperatureThreshold, now - 1u).ok());
+  REQUIRE(h->GetLogPage(nvme::lid::kSmartHealth, raw).ok());
+  CHECK((smart.critical_warning & 0x2) != 0);
+}
+
 TEST_CASE("Power management accepts only power state 0") {
   auto h = MakeHost();
   CHECK(h->SetFeatures(nvme::fid::kPowerManagement, 0).ok());
