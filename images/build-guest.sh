@@ -32,7 +32,8 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SCRIPT_PATH="$SCRIPT_DIR/$(basename "${BASH_SOURCE[0]}")"
 GUEST_INIT="$SCRIPT_DIR/guest/init"
 CACHE_ROOT="${SALIX_CACHE:-$HOME/.cache/salix}/guest"
-KEEP_OUTPUTS=4          # output dirs kept (least recently used are pruned)
+KEEP_OUTPUTS=4          # output dirs always kept (most recently used)
+KEEP_MINUTES=120        # ... and any used this recently
 
 # Host packages this script takes binaries from, and the tools it runs itself.
 APT_PACKAGES="busybox-static nvme-cli fio mdadm nbd-client e2fsprogs util-linux cpio kmod xz-utils"
@@ -51,7 +52,9 @@ GUEST_BINARIES=(
     /usr/sbin/blkdiscard
     /usr/bin/lsblk
 )
-# name -> target, created as symlinks in the guest's /usr/sbin
+# Real tools all go to the guest's /usr/bin, where --extra binaries land too, so an
+# --extra of the same name replaces the stock one.
+# name -> target, created as symlinks in the guest's /usr/bin
 GUEST_LINKS=(mkfs.ext4:mke2fs mkfs.ext2:mke2fs fsck.ext4:e2fsck fsck.ext2:e2fsck)
 
 # Kernel modules loaded by the guest init (dependencies and softdeps are added).
@@ -254,7 +257,7 @@ collect_base_files() {
         {
             printf '%s\tusr/bin/busybox\n' "$(readlink -f /bin/busybox)"
             for b in "${GUEST_BINARIES[@]}"; do
-                printf '%s\tusr/sbin/%s\n' "$(readlink -f "$b")" "$(basename "$b")"
+                printf '%s\tusr/bin/%s\n' "$(readlink -f "$b")" "$(basename "$b")"
                 shared_libs "$b"
             done | while IFS=$'\t' read -r l rest; do
                 if [[ -n "${rest:-}" ]]; then printf '%s\t%s\n' "$l" "$rest"
@@ -342,19 +345,21 @@ build_base() {   # dir
     ln -s ../run "$root/var/run"
     chmod 1777 "$root/tmp"
 
-    # busybox applets first, so real tools copied afterwards win.
     copy_files "$root" "$FILES"
+    for a in "${GUEST_LINKS[@]}"; do
+        ln -sfn "${a#*:}" "$root/usr/bin/${a%%:*}"
+    done
+    # busybox applets, except where a real tool of that name exists (in either dir,
+    # since PATH has /usr/sbin first).
     while read -r a; do
         a=${a#/}
         case "$a" in bin/busybox|linuxrc|"") continue ;; esac
         a="usr/${a#usr/}"                       # merged /usr
-        [[ -e "$root/$a" || -L "$root/$a" ]] && continue
+        [[ -e "$root/usr/bin/${a##*/}" || -L "$root/usr/bin/${a##*/}" ]] && continue
+        [[ -e "$root/usr/sbin/${a##*/}" || -L "$root/usr/sbin/${a##*/}" ]] && continue
         mkdir -p "$root/$(dirname "$a")"
         ln -s /usr/bin/busybox "$root/$a"
     done < <(/bin/busybox --list-full)
-    for a in "${GUEST_LINKS[@]}"; do
-        ln -sfn "${a#*:}" "$root/usr/sbin/${a%%:*}"
-    done
     # ldconfig-free library lookup: ld.so searches these when the cache is missing,
     # but a cache also covers /usr/lib extras.
     printf '/usr/lib/x86_64-linux-gnu\n/usr/lib\n/usr/local/lib\n' > "$root/etc/ld.so.conf"
@@ -458,15 +463,16 @@ else
 fi
 touch "$OUT_DIR"
 
-# Prune least recently used outputs and unreferenced bases (host-driver rebuilds make many).
+# Prune (host-driver rebuilds make many ~100 MB outputs): keep the KEEP_OUTPUTS most
+# recently used outputs, and anything used in the last KEEP_MINUTES, which other
+# sessions or running VMs may still be reading (salix-vm touches the dir it boots).
 mapfile -t old < <(ls -1dt "$CACHE_ROOT"/*-*/ 2>/dev/null | tail -n +$((KEEP_OUTPUTS + 1)))
 for d in "${old[@]}"; do
-    [[ -f "$d/manifest" ]] && rm -rf "$d"
+    [[ -f "$d/manifest" && -n $(find "$d" -maxdepth 0 -mmin +"$KEEP_MINUTES") ]] && rm -rf "$d"
 done
 for b in "$CACHE_ROOT"/base/*/; do
-    [[ -d "$b" ]] || continue
-    k=$(basename "$b")
-    grep -qsx "base $k" "$CACHE_ROOT"/*-*/manifest || rm -rf "$b"
+    [[ -d "$b" && -n $(find "$b" -maxdepth 0 -mmin +"$KEEP_MINUTES") ]] || continue
+    grep -qsx "base $(basename "$b")" "$CACHE_ROOT"/*-*/manifest || rm -rf "$b"
 done
 
 echo "$OUT_DIR"
