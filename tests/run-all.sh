@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Salix test: Catch2 unit tests through meson, then each VM test.
 # Needs the environment ./salix test sets up (build dir, SALIX_QEMU, ...).
-# Ends with one summary line: "salix test: N passed, M failed".
+# Ends with one summary line: "tests: N passed, M failed".
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix test}"
 build=$SALIX_ROOT/build
@@ -48,5 +48,5 @@ done
 
 echo
 [[ ${#failed_names[@]} -eq 0 ]] || say "failed: ${failed_names[*]}"
-echo "salix test: $passed passed, $failed failed"
+echo "tests: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
