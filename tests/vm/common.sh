@@ -17,3 +17,15 @@ run_vm_job() {
 report_checks() {
   grep -aE '^(CHECK (ok|FAIL)|    \| )' "$1" || true
 }
+
+# vm_check_test NAME GUEST-JOB [salix-vm options...]: one boot running a guest
+# check job; prints its CHECK lines and exits with the job's status.
+vm_check_test() {
+  local name=$1 job=$2 status=0 log
+  shift 2
+  log=$(mktemp "/tmp/salix-vm-$name.XXXXXX.log")
+  run_vm_job "$log" "$job" "$@" >/dev/null || status=$?
+  report_checks "$log"
+  [[ $status -eq 0 ]] || echo "guest job failed ($status), console log: $log"
+  return $status
+}
