@@ -30,7 +30,7 @@
  *   size          Namespace capacity (1G, 512M, ...).
  *   queues        Number of I/O queue pairs.
  *   backing-file  File holding the flash contents (default: RAM only).
- *   personality   Namespace personality (e.g. ftl, zns).
+ *   personality   Namespace personality: nossd (the only one so far).
  *   lba-size      Logical block size in bytes.
  *   mdts          Maximum data transfer size (power of two, in pages).
  *
