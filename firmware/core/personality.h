@@ -40,6 +40,26 @@ struct IoResult {
   uint64_t due_ns = 0;
 };
 
+// What a flash personality knows about its media, for the SMART log and the
+// Salix statistics log page. Counts are in flash pages unless named bytes.
+struct MediaStats {
+  uint64_t host_pages_written = 0;  // pages the host asked to write
+  uint64_t nand_pages_written = 0;  // pages programmed (host + GC + metadata)
+  uint64_t nand_pages_read = 0;
+  uint64_t gc_runs = 0;             // victim blocks collected
+  uint64_t gc_pages_moved = 0;      // valid pages copied by GC
+  uint64_t erases = 0;
+  uint32_t erase_count_min = 0;     // per block
+  uint32_t erase_count_max = 0;
+  double erase_count_avg = 0;
+  uint32_t rated_pe_cycles = 0;     // endurance; 0 = unknown
+  uint64_t free_blocks = 0;
+  uint64_t total_blocks = 0;
+  uint64_t spare_blocks = 0;        // over-provisioned blocks still usable
+  uint64_t spare_blocks_initial = 0;
+  bool gc_active = false;           // collecting now (completions' "GC busy" hint)
+};
+
 class Personality {
  public:
   virtual ~Personality() = default;
@@ -76,6 +96,15 @@ class Personality {
 
   // Clean shutdown (CC.SHN): make every completed write durable.
   virtual void Shutdown() = 0;
+
+  // Media counters; false for personalities without a flash model (nossd).
+  virtual bool GetMediaStats(MediaStats* /*out*/) const { return false; }
+
+  // Background work due by now_ns (garbage collection, write-buffer drain).
+  // The controller calls it from every run and folds the returned time (the
+  // next moment the personality wants to run, or UINT64_MAX) into the time
+  // it returns to its host, so idle-time GC happens without host I/O.
+  virtual uint64_t Background(uint64_t /*now_ns*/) { return UINT64_MAX; }
 };
 
 }  // namespace salix
