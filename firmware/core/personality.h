@@ -43,6 +43,7 @@ struct IoResult {
 // What a flash personality knows about its media, for the SMART log and the
 // Salix statistics log page. Counts are in flash pages unless named bytes.
 struct MediaStats {
+  uint32_t page_size = 0;           // bytes per flash page (0: unknown)
   uint64_t host_pages_written = 0;  // pages the host asked to write
   uint64_t nand_pages_written = 0;  // pages programmed (host + GC + metadata)
   uint64_t nand_pages_read = 0;

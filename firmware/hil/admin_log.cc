@@ -1,9 +1,13 @@
 // Get Log Page (admin 02h): dword-granular length (NUMDL/NUMDU) and offset
-// (LPOL/LPOU) over the log pages of logs.h and error_log.h.
+// (LPOL/LPOU) over the log pages of logs.h, error_log.h and the Salix
+// statistics page (vendor-specific LID C0h, stats_page.h).
+#include <salix/stats_log.h>
+
 #include <algorithm>
 #include <cstring>
 
 #include "hil/controller.h"
+#include "hil/stats_page.h"
 
 namespace salix {
 namespace {
@@ -35,7 +39,10 @@ CommandResult Controller::GetLogPage(const nvme::Sqe& sqe, uint64_t now) {
       break;
     }
     case nvme::lid::kSmartHealth: {
-      SmartInputs in{&health_, error_log_.count(), platform_.NowNs(),
+      MediaStats media;
+      bool have_media = personality_->GetMediaStats(&media);
+      SmartInputs in{&health_, have_media ? &media : nullptr,
+                     error_log_.count(), platform_.NowNs(),
                      kCompositeTemperatureKelvin,
                      features_.over_temp_threshold(),
                      features_.under_temp_threshold()};
@@ -58,6 +65,17 @@ CommandResult Controller::GetLogPage(const nvme::Sqe& sqe, uint64_t now) {
           reinterpret_cast<nvme::CommandEffectsLog*>(page_.data()));
       log_size = sizeof(nvme::CommandEffectsLog);
       break;
+    case SALIX_LOG_STATS: {
+      MediaStats media;
+      bool have_media = personality_->GetMediaStats(&media);
+      static_assert(sizeof(salix_stats_log) <= nvme::kPageSize);
+      BuildStatsPage(StatsPageInputs{personality_->name(), &health_,
+                                     have_media ? &media : nullptr,
+                                     &lateness_},
+                     reinterpret_cast<salix_stats_log*>(page_.data()));
+      log_size = sizeof(salix_stats_log);
+      break;
+    }
     default:
       r.status = Status::InvalidLogPage();
       r.param_location = ParamLocation(40);

@@ -13,6 +13,10 @@ namespace {
 // the worker from its other duties (the caller is told to come back "now").
 constexpr size_t kRunBudget = 1024;
 constexpr uint8_t kTimeout500ms = 20;  // CAP.TO: 10 s to become ready
+// Background() calls one Run makes while the personality keeps asking for
+// more at once, and how long it then waits before the next call.
+constexpr unsigned kBackgroundSteps = 16;
+constexpr uint64_t kBackgroundRetryNs = 10'000;
 
 bool Later(const auto& a, const auto& b) {
   return a.due_ns != b.due_ns ? a.due_ns > b.due_ns : a.seq > b.seq;
@@ -115,6 +119,27 @@ uint64_t Controller::Run(uint64_t now_ns) {
   // Clear first: a doorbell written while we run sets it again.
   work_.store(false, std::memory_order_release);
   ApplyControl(now_ns);
+  // Host work first: background work must not delay completions.
+  uint64_t next = RunQueues(now_ns);
+  return std::min(next, RunBackground(now_ns));
+}
+
+uint64_t Controller::RunBackground(uint64_t now_ns) {
+  // After a clean shutdown the personality has made its state durable
+  // (a checkpoint); moving data now would make that state stale.
+  if (shut_down_) return kIdle;
+  uint64_t want = kIdle;
+  for (unsigned step = 0; step < kBackgroundSteps; step++) {
+    want = personality_->Background(now_ns);
+    if (want > now_ns) return want;
+  }
+  // Still behind after a bounded amount of work: come back shortly rather
+  // than "now", so a personality that always answers with a past time
+  // cannot keep the worker (or a virtual-clock host) spinning.
+  return now_ns + kBackgroundRetryNs;
+}
+
+uint64_t Controller::RunQueues(uint64_t now_ns) {
   if (!ready_ || fatal_) {
     stray_doorbell_.store(false, std::memory_order_relaxed);
     return kIdle;
@@ -330,7 +355,7 @@ void Controller::Schedule(uint16_t cqid, const nvme::Cqe& cqe, uint64_t due_ns,
   if (cq == nullptr) return;
   cq->backlog++;
   if (due_ns <= now_ns) {
-    cq->ready.push(cqe);
+    cq->ready.push(ReadyCqe{cqe, due_ns});
     return;
   }
   due_.push_back(Pending{due_ns, seq_++, cqid, cqe});
@@ -344,7 +369,9 @@ void Controller::DeliverDue(uint64_t now_ns) {
     std::pop_heap(due_.begin(), due_.end(), later);
     Pending p = due_.back();
     due_.pop_back();
-    if (CompletionQueue* cq = queues_.cq(p.cqid)) cq->ready.push(p.cqe);
+    if (CompletionQueue* cq = queues_.cq(p.cqid)) {
+      cq->ready.push(ReadyCqe{p.cqe, p.due_ns});
+    }
   }
 }
 
@@ -366,7 +393,8 @@ void Controller::PostReady() {
   for (CompletionQueue& cq : queues_.cqs()) {
     if (!cq.exists) continue;
     while (!cq.ready.empty() && !cq.full()) {
-      nvme::Cqe cqe = cq.ready.front();
+      nvme::Cqe cqe = cq.ready.front().cqe;
+      uint64_t due_ns = cq.ready.front().due_ns;
       if (SubmissionQueue* sq = queues_.sq(cqe.sqid)) {
         cqe.sqhd = static_cast<uint16_t>(sq->head);
       }
@@ -377,6 +405,9 @@ void Controller::PostReady() {
                           cq.tail, addr));
         return;
       }
+      // I/O only: admin completions are due when the command ran, so their
+      // "lateness" would be the admin command's own run time (a Format).
+      if (cqe.sqid != 0) lateness_.Record(platform_.NowNs(), due_ns);
       cq.ready.pop();
       cq.backlog--;
       cq.tail = (cq.tail + 1) % cq.size;

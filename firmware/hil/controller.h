@@ -33,6 +33,7 @@
 #include "hil/features.h"
 #include "hil/host_buffer.h"
 #include "hil/identify.h"
+#include "hil/lateness.h"
 #include "hil/logs.h"
 #include "hil/queues.h"
 #include "hil/registers.h"
@@ -66,11 +67,17 @@ class Controller {
   bool HasWork() const { return work_.load(std::memory_order_acquire); }
 
   // ---- worker side ----
-  // Returns the next time work becomes due without a kick, or kIdle.
+  // Returns the next time work becomes due without a kick, or kIdle. Each
+  // call also gives the personality its Background(now_ns) turn (unless the
+  // controller is shut down): up to a bounded number of calls while it asks
+  // for more at once, then a short pause; a later wish is folded into the
+  // returned time.
   uint64_t Run(uint64_t now_ns);
   void BusReset();
 
   Logger& logger() { return log_; }
+  // Completion lateness of I/O commands (see hil/lateness.h).
+  const Lateness& lateness() const { return lateness_; }
   Personality& personality() { return *personality_; }
 
  private:
@@ -82,6 +89,8 @@ class Controller {
   };
 
   // controller.cc: state machine and queue processing.
+  uint64_t RunQueues(uint64_t now_ns);
+  uint64_t RunBackground(uint64_t now_ns);
   void ApplyControl(uint64_t now_ns);
   void Enable(uint32_t cc);
   void ResetQueues();
@@ -149,6 +158,7 @@ class Controller {
   AsyncEvents events_;
   ErrorLog error_log_;
   HealthCounters health_;
+  Lateness lateness_;
   HostBuffer buffer_;
   std::vector<Pending> due_;  // min-heap on (due_ns, seq)
   uint64_t seq_ = 0;

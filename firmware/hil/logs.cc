@@ -19,6 +19,19 @@ constexpr uint64_t kNsPerMinute = 60ull * 1000 * 1000 * 1000;
 
 }  // namespace
 
+uint8_t PercentageUsed(const MediaStats& m) {
+  if (m.rated_pe_cycles == 0 || !(m.erase_count_avg > 0)) return 0;
+  double pct = m.erase_count_avg * 100.0 / m.rated_pe_cycles;
+  return pct >= 255.0 ? 255 : static_cast<uint8_t>(pct);  // rounds down
+}
+
+uint8_t AvailableSpare(const MediaStats& m) {
+  if (m.spare_blocks_initial == 0) return 100;
+  if (m.spare_blocks >= m.spare_blocks_initial) return 100;
+  // Rounds down, so "below threshold" is never hidden by rounding up.
+  return static_cast<uint8_t>(m.spare_blocks * 100 / m.spare_blocks_initial);
+}
+
 void BuildSmartLog(const SmartInputs& in, nvme::SmartLog* out) {
   std::memset(out, 0, sizeof(*out));
   const HealthCounters& c = *in.counters;
@@ -29,9 +42,13 @@ void BuildSmartLog(const SmartInputs& in, nvme::SmartLog* out) {
     out->critical_warning |= 1u << 1;
   }
   out->composite_temperature = in.temperature_kelvin;
-  out->available_spare = 100;
-  out->available_spare_threshold = 10;
-  out->percentage_used = 0;
+  out->available_spare = in.media ? AvailableSpare(*in.media) : 100;
+  out->available_spare_threshold = kAvailableSpareThreshold;
+  out->percentage_used = in.media ? PercentageUsed(*in.media) : 0;
+  // Critical warning bit 0: available spare below the threshold.
+  if (out->available_spare < out->available_spare_threshold) {
+    out->critical_warning |= 1u << 0;
+  }
   nvme::PutU128(out->data_units_read, DataUnits(c.bytes_read));
   nvme::PutU128(out->data_units_written, DataUnits(c.bytes_written));
   nvme::PutU128(out->host_read_commands, c.host_read_commands);

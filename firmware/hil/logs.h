@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "core/personality.h"
 #include "hil/nvme_defs.h"
 
 namespace salix {
@@ -25,8 +26,15 @@ struct HealthCounters {
   uint64_t power_on_ns_origin = 0;  // platform time at power-on
 };
 
+// Available Spare Threshold (percent) the SMART log publishes; below it
+// Critical Warning bit 0 is set.
+constexpr uint8_t kAvailableSpareThreshold = 10;
+
 struct SmartInputs {
   const HealthCounters* counters;
+  // Wear and spare come from here; nullptr (no media model, nossd) reports
+  // a new drive: 0% used, 100% spare.
+  const MediaStats* media;
   uint64_t error_count;
   uint64_t now_ns;
   uint16_t temperature_kelvin;
@@ -35,6 +43,13 @@ struct SmartInputs {
 };
 
 void BuildSmartLog(const SmartInputs& in, nvme::SmartLog* out);
+// SMART Percentage Used: average erase count against rated P/E cycles,
+// may exceed 100, 255 means 255 or more (NVMe 1.4, 5.14.1.2). 0 when the
+// endurance is unknown.
+uint8_t PercentageUsed(const MediaStats& m);
+// SMART Available Spare: remaining spare blocks against the initial spare,
+// 0..100; 100 when the personality does not know its initial spare.
+uint8_t AvailableSpare(const MediaStats& m);
 void BuildFirmwareSlotLog(const std::string& firmware_version,
                           nvme::FirmwareSlotLog* out);
 void BuildCommandEffectsLog(nvme::CommandEffectsLog* out);

@@ -17,6 +17,13 @@
 
 namespace salix {
 
+// A completion that is due and waits for a free CQ slot. due_ns stays with
+// it so the lateness of the actual posting can be measured.
+struct ReadyCqe {
+  nvme::Cqe cqe;
+  uint64_t due_ns;
+};
+
 struct SubmissionQueue {
   bool exists = false;
   uint16_t id = 0;
@@ -43,7 +50,7 @@ struct CompletionQueue {
   // Completions scheduled for this CQ and not yet written to host memory;
   // bounds how far the controller runs ahead of a slow host.
   uint32_t backlog = 0;
-  Ring<nvme::Cqe> ready;  // due, waiting for a free slot
+  Ring<ReadyCqe> ready;  // due, waiting for a free slot
   bool irq_pending = false;
   uint32_t last_bad_head = UINT32_MAX;
 

@@ -142,7 +142,7 @@ TEST_CASE("Unknown log pages are Invalid Log Page") {
   std::vector<uint8_t> buf(512);
   CHECK(h->GetLogPage(0x04, buf) == Status::InvalidLogPage());
   CHECK(h->GetLogPage(0x7F, buf) == Status::InvalidLogPage());
-  CHECK(h->GetLogPage(0xC0, buf) == Status::InvalidLogPage());
+  CHECK(h->GetLogPage(0xC1, buf) == Status::InvalidLogPage());  // C0h is Salix stats
 }
 
 TEST_CASE("A log transfer longer than MDTS is Invalid Field") {

@@ -1,5 +1,6 @@
 // platform_fake.h - a Platform over a GuestMemory for unit tests of the
-// PRP and SGL walkers, with a switch to make DMA fail.
+// PRP and SGL walkers and of the controller, with a switch to make DMA fail
+// and a clock the test sets.
 #ifndef SALIX_TESTS_UNIT_PLATFORM_FAKE_H
 #define SALIX_TESTS_UNIT_PLATFORM_FAKE_H
 
@@ -19,11 +20,12 @@ class FakePlatform final : public Platform {
     return !fail && mem.Write(a, b, n);
   }
   void RaiseIrq(uint16_t) override {}
-  uint64_t NowNs() override { return 0; }
+  uint64_t NowNs() override { return now; }
   void Kick() override {}
 
   embedded::GuestMemory mem;
   bool fail = false;
+  uint64_t now = 0;  // platform clock, ns
   uint64_t reads = 0;
 };
 
