@@ -2,6 +2,9 @@
 //
 //   salixctl list [--all] [--json]   Salix controllers: serial, capacity,
 //                                    personality, firmware version
+//   salixctl stats <ctrl> [--json]   the Salix statistics log page (C0h):
+//                                    host vs NAND writes, WAF, GC, wear,
+//                                    blocks, completion lateness
 //
 // Exit status: 0 on success, 1 on an operational error, 2 on bad usage.
 #include <fmt/format.h>
@@ -12,6 +15,8 @@
 #include <vector>
 
 #include "salix/host/discovery.h"
+#include "salix/host/stats.h"
+#include "salix/host/stats_report.h"
 
 namespace {
 
@@ -23,6 +28,8 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  list [--all] [--json]   list Salix NVMe controllers (--all: every NVMe\n"
     "                          controller, Salix or not)\n"
+    "  stats <ctrl> [--json]   statistics of one Salix controller (/dev/nvme0):\n"
+    "                          writes, WAF, GC, wear, lateness histogram\n"
     "  help                    this text\n";
 
 std::string human_bytes(uint64_t bytes) {
@@ -120,6 +127,37 @@ int cmd_list(const std::vector<std::string_view>& args) {
   return 0;
 }
 
+int cmd_stats(const std::vector<std::string_view>& args) {
+  bool json = false;
+  std::string device;
+  for (auto a : args) {
+    if (a == "--json") {
+      json = true;
+    } else if (!a.empty() && a[0] == '-') {
+      fmt::print(stderr, "salixctl stats: unknown option '{}'\n{}", a, kUsage);
+      return 2;
+    } else if (device.empty()) {
+      device = std::string(a);
+    } else {
+      fmt::print(stderr, "salixctl stats: one controller at a time ('{}' and '{}')\n",
+                 device, a);
+      return 2;
+    }
+  }
+  if (device.empty()) {
+    fmt::print(stderr, "salixctl stats: which controller? e.g. salixctl stats /dev/nvme0\n");
+    return 2;
+  }
+  auto stats = salix::host::read_salix_stats(device);
+  if (!stats) {
+    fmt::print(stderr, "salixctl stats: {}\n", stats.error().message);
+    return 1;
+  }
+  fmt::print("{}", json ? salix::host::format_stats_json(stats.value(), device)
+                        : salix::host::format_stats_text(stats.value(), device));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,6 +169,7 @@ int main(int argc, char** argv) {
   std::string_view cmd = args[0];
   args.erase(args.begin());
   if (cmd == "list") return cmd_list(args);
+  if (cmd == "stats") return cmd_stats(args);
   fmt::print(stderr, "salixctl: unknown command '{}'\n{}", cmd, kUsage);
   return 2;
 }
