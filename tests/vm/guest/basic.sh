@@ -16,6 +16,9 @@ for ctrl in $(salix_ctrls); do
   check "$ctrl: nvme get-log (commands supported and effects)" \
     nvme get-log "$ctrl" --log-id=5 --log-len=4096
   check "$ctrl: nvme fw-log" nvme fw-log "$ctrl"
+  check_output "$ctrl: nvme get-log (Salix statistics C0h, raw)" "SALIXST" \
+    nvme get-log "$ctrl" --log-id=0xc0 --log-len=1024
+  check_output "$ctrl: salixctl stats" "personality nossd" salixctl stats "$ctrl"
 done
 
 for ns in $(salix_namespaces); do
@@ -28,6 +31,13 @@ for ns in $(salix_namespaces); do
     fio --name=seq128k --filename="$ns" --ioengine=io_uring --direct=1 \
       --rw=write --bs=128k --iodepth=8 --size=64M --offset=128M \
       --verify=crc32c --verify_fatal=1 --minimal
+done
+
+# The fio runs above went through the HIL: its counters and lateness show it.
+for ctrl in $(salix_ctrls); do
+  check_output "$ctrl: salixctl stats --json counts the fio writes" \
+    '"host_write_commands": [1-9][0-9]*, .*"media": null, .*"lateness": \{"samples": [1-9]' \
+    salixctl stats "$ctrl" --json
 done
 
 finish
