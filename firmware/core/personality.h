@@ -105,6 +105,9 @@ class Personality {
   // The controller calls it from every run and folds the returned time (the
   // next moment the personality wants to run, or UINT64_MAX) into the time
   // it returns to its host, so idle-time GC happens without host I/O.
+  // Do a bounded step per call: a time <= now_ns asks for another call at
+  // once, which the controller grants a few times per run (host commands
+  // come first) before pausing briefly (hil/controller.cc, kBackground*).
   virtual uint64_t Background(uint64_t /*now_ns*/) { return UINT64_MAX; }
 };
 

@@ -6,7 +6,12 @@
  * the simulator reads it through the embedded host). Little-endian, fixed
  * layout; new fields take bytes from 'reserved' and bump the version only
  * when an old reader would misread a field. Counters are cumulative since
- * the controller was created (or since the last Format).
+ * the controller was created: Format NVM and controller resets do not clear
+ * them (as the SMART counters, and wear cannot be undone), so experiments
+ * diff two snapshots. Host counters follow SMART: successful commands only,
+ * Compare counts as a read command. Lateness samples every I/O completion
+ * (admin completions are left out: their due time is when they ran, so a
+ * Format's run time would read as lateness).
  */
 #ifndef SALIX_STATS_LOG_H
 #define SALIX_STATS_LOG_H
