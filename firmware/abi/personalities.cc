@@ -2,14 +2,19 @@
 
 #include <array>
 
+#include "ftl/ftl_personality.h"
 #include "nossd/nossd.h"
 
 namespace salix {
 namespace {
 
-const std::array<PersonalityEntry, 1> kPersonalities{{
+const std::array<PersonalityEntry, 2> kPersonalities{{
     {"nossd", "direct-mapped namespace, no flash model, instant completion",
      &NossdPersonality::Create},
+    {"ftl",
+     "flash SSD: page-mapping FTL with garbage collection over a NAND "
+     "timing model",
+     &ftl::FtlPersonality::Create},
 }};
 
 }  // namespace

@@ -59,6 +59,7 @@ struct MediaStats {
   uint64_t spare_blocks = 0;        // over-provisioned blocks still usable
   uint64_t spare_blocks_initial = 0;
   bool gc_active = false;           // collecting now (completions' "GC busy" hint)
+  uint64_t metadata_bytes = 0;      // FTL metadata in controller DRAM
 };
 
 class Personality {

@@ -37,6 +37,7 @@ void FillMedia(const MediaStats& m, salix_stats_log* out) {
   out->free_blocks = m.free_blocks;
   out->total_blocks = m.total_blocks;
   out->spare_blocks = m.spare_blocks;
+  out->metadata_bytes = m.metadata_bytes;
 }
 
 }  // namespace

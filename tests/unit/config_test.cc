@@ -60,9 +60,10 @@ TEST_CASE("Bad values are rejected when set, naming the key") {
   bad("serial", "has space");
   std::string p = bad("personality", "ftl9000");
   CHECK(p.find("nossd") != std::string::npos);  // lists the valid ones
-  auto unknown = c.Set("flash.channels", "8");
+  auto unknown = c.Set("flash.chanels", "8");  // a typo
   REQUIRE(unknown.has_value());
-  CHECK(unknown->find("flash.channels: unknown property") == 0);
+  CHECK(unknown->find("flash.chanels: unknown property") == 0);
+  CHECK(unknown->find("flash.channels") != std::string::npos);
   CHECK(unknown->find("serial") != std::string::npos);  // lists known keys
 }
 

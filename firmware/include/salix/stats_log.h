@@ -70,7 +70,11 @@ typedef struct salix_stats_log {
     uint64_t lateness_max_ns;
     uint64_t lateness_hist[SALIX_STATS_LATENESS_BUCKETS];
 
-    uint8_t reserved[584];
+    /* FTL metadata held in controller DRAM (mapping table, block table),
+     * bytes; 0 when unknown. Media field (SALIX_STATS_MEDIA_VALID). */
+    uint64_t metadata_bytes;
+
+    uint8_t reserved[576];
 } salix_stats_log;
 
 #ifdef __cplusplus
