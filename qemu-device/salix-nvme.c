@@ -11,7 +11,8 @@
  *
  *   -device salix-nvme[,firmware=PATH][,poll-us=N][,serial=S][,size=SIZE]
  *                     [,queues=N][,backing-file=PATH][,personality=NAME]
- *                     [,lba-size=N][,mdts=N]
+ *                     [,lba-size=N][,mdts=N][,flash.*=...][,timing.*=...]
+ *                     [,ftl.*=...]
  *
  * Device properties:
  *   firmware      Path of libsalix-fw.so. Default: $SALIX_FIRMWARE, else
@@ -30,9 +31,24 @@
  *   size          Namespace capacity (1G, 512M, ...).
  *   queues        Number of I/O queue pairs.
  *   backing-file  File holding the flash contents (default: RAM only).
- *   personality   Namespace personality: nossd (the only one so far).
+ *   personality   Namespace personality: nossd (direct-mapped, no flash
+ *                 model) or ftl (page-mapping FTL over a NAND model).
  *   lba-size      Logical block size in bytes.
  *   mdts          Maximum data transfer size (power of two, in pages).
+ *
+ *   personality=ftl only (defaults: the profile's, see salix-fw-info):
+ *   flash.profile           tlc-datacenter (default) or slc-lowlatency
+ *   flash.channels, flash.dies-per-channel, flash.planes-per-die,
+ *   flash.blocks-per-plane (default: sized from size and ftl.op-percent),
+ *   flash.pages-per-block, flash.page-size, flash.oob-size,
+ *   flash.cell-type (slc/mlc/tlc/qlc), flash.store (data/metadata)
+ *   timing.mode             realtime (default) or off
+ *   timing.read-ns, timing.program-ns (N or one per page type),
+ *   timing.erase-ns, timing.channel-mbps, timing.pcie-mbps,
+ *   timing.fw-overhead-ns
+ *   ftl.op-percent (7), ftl.gc-policy (greedy/cost-benefit/fifo),
+ *   ftl.gc-fg-blocks, ftl.gc-bg-blocks, ftl.write-buffer (1M, 0: no
+ *   volatile write cache), ftl.pe-cycles, ftl.wear-aware (on/off)
  *
  * PCI identity: vendor 0x1b36 (Red Hat / QEMU), device 0x5a1f (not used
  * by any QEMU device), revision 1, class 0x010802 (NVMe), so the guest's
@@ -43,6 +59,8 @@
  *
  * Example:
  *   -device salix-nvme,id=ssd0,firmware=build/firmware/libsalix-fw.so,size=1G
+ *   -device salix-nvme,id=ssd1,size=4G,personality=ftl,ftl.op-percent=15,\
+ *           flash.profile=slc-lowlatency,backing-file=/var/tmp/ssd1.img
  *
  * This work is licensed under the terms of the GNU GPL, version 2 or later.
  * See the COPYING file in the top-level directory.

@@ -34,7 +34,31 @@ OBJECT_DECLARE_SIMPLE_TYPE(SalixNvmeState, SALIX_NVME)
       "file that holds the flash contents (default: RAM)")                   \
     X(PERSONALITY, "personality", "namespace personality, e.g. ftl or zns")  \
     X(LBA_SIZE, "lba-size", "logical block size in bytes")                   \
-    X(MDTS, "mdts", "maximum data transfer size, as a power of two of pages")
+    X(MDTS, "mdts", "maximum data transfer size, as a power of two of pages") \
+    X(FLASH_PROFILE, "flash.profile", "ftl: drive profile (geometry, timing)") \
+    X(FLASH_CHANNELS, "flash.channels", "ftl: flash channels")                \
+    X(FLASH_DIES, "flash.dies-per-channel", "ftl: dies per channel")          \
+    X(FLASH_PLANES, "flash.planes-per-die", "ftl: planes per die")            \
+    X(FLASH_BLOCKS, "flash.blocks-per-plane", "ftl: blocks per plane")        \
+    X(FLASH_PAGES, "flash.pages-per-block", "ftl: pages per block")           \
+    X(FLASH_PAGE_SIZE, "flash.page-size", "ftl: flash page size, bytes")      \
+    X(FLASH_OOB_SIZE, "flash.oob-size", "ftl: OOB bytes per page")            \
+    X(FLASH_CELL, "flash.cell-type", "ftl: slc, mlc, tlc or qlc")             \
+    X(FLASH_STORE, "flash.store", "ftl: data or metadata (no payloads)")      \
+    X(TIMING_MODE, "timing.mode", "ftl: realtime or off")                     \
+    X(TIMING_READ, "timing.read-ns", "ftl: tR per page type, ns")             \
+    X(TIMING_PROGRAM, "timing.program-ns", "ftl: tPROG per page type, ns")    \
+    X(TIMING_ERASE, "timing.erase-ns", "ftl: tBERS, ns")                      \
+    X(TIMING_CHANNEL, "timing.channel-mbps", "ftl: channel bandwidth, MB/s")  \
+    X(TIMING_PCIE, "timing.pcie-mbps", "ftl: PCIe bandwidth, MB/s")           \
+    X(TIMING_FW, "timing.fw-overhead-ns", "ftl: firmware time per command")   \
+    X(FTL_OP, "ftl.op-percent", "ftl: over-provisioning, percent")            \
+    X(FTL_GC_POLICY, "ftl.gc-policy", "ftl: greedy, cost-benefit or fifo")    \
+    X(FTL_GC_FG, "ftl.gc-fg-blocks", "ftl: foreground GC free-block mark")    \
+    X(FTL_GC_BG, "ftl.gc-bg-blocks", "ftl: background GC free-block mark")    \
+    X(FTL_WRITE_BUFFER, "ftl.write-buffer", "ftl: DRAM write buffer size")    \
+    X(FTL_PE_CYCLES, "ftl.pe-cycles", "ftl: rated P/E cycles")                \
+    X(FTL_WEAR_AWARE, "ftl.wear-aware", "ftl: wear-aware allocation, on/off")
 
 enum {
 #define SALIX_FW_PROP_ENUM(e, name, help) SALIX_FW_PROP_##e,
