@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "salix/stats_log.h"
@@ -17,6 +18,29 @@ uint64_t LatenessCounters::bucket_low_ns(size_t i) {
 
 uint64_t LatenessCounters::bucket_high_ns(size_t i) {
   return i + 1 >= kBuckets ? UINT64_MAX : (uint64_t{1} << i) * 1000;
+}
+
+double LatenessCounters::quantile_ns(double q) const {
+  uint64_t total = 0;
+  for (uint64_t n : histogram) total += n;
+  if (total == 0) return 0;
+  q = std::clamp(q, 0.0, 1.0);
+  double rank = q * static_cast<double>(total);  // completions at or below
+  double below = 0;
+  for (size_t i = 0; i < kBuckets; i++) {
+    double n = static_cast<double>(histogram[i]);
+    if (n == 0 || below + n < rank) {
+      below += n;
+      continue;
+    }
+    double lo = static_cast<double>(bucket_low_ns(i));
+    uint64_t hi_ns = bucket_high_ns(i);
+    double hi = hi_ns == UINT64_MAX ? std::max(lo, static_cast<double>(max_ns))
+                                    : static_cast<double>(hi_ns);
+    double v = lo + (hi - lo) * ((rank - below) / n);
+    return max_ns ? std::min(v, static_cast<double>(max_ns)) : v;
+  }
+  return static_cast<double>(max_ns);
 }
 
 Result<SalixStats> parse_salix_stats(const uint8_t* page, size_t length) {
@@ -58,6 +82,7 @@ Result<SalixStats> parse_salix_stats(const uint8_t* page, size_t length) {
     m.free_blocks = raw.free_blocks;
     m.total_blocks = raw.total_blocks;
     m.spare_blocks = raw.spare_blocks;
+    m.metadata_bytes = raw.metadata_bytes;
     m.gc_active = (raw.flags & SALIX_STATS_GC_ACTIVE) != 0;
     s.media = m;
   }

@@ -78,6 +78,10 @@ void append_media_text(const MediaCounters& m, std::string& out) {
                  m.erases, m.erase_count_min, m.erase_count_avg, m.erase_count_max, rated);
   fmt::format_to(it, "  blocks      {} free of {}, {} spare\n", m.free_blocks,
                  m.total_blocks, m.spare_blocks);
+  fmt::format_to(it, "  metadata    {}\n",
+                 m.metadata_bytes ? fmt::format("{} in controller DRAM",
+                                                human_bytes(m.metadata_bytes))
+                                  : std::string("unknown"));
 }
 
 void append_lateness_text(const LatenessCounters& l, std::string& out) {
@@ -86,8 +90,9 @@ void append_lateness_text(const LatenessCounters& l, std::string& out) {
     fmt::format_to(it, "  no completions posted yet\n");
     return;
   }
-  fmt::format_to(it, "  {} completions, mean {}, max {}\n", l.samples,
-                 human_ns(l.mean_ns()), human_ns(static_cast<double>(l.max_ns)));
+  fmt::format_to(it, "  {} completions, mean {}, p50 ~{}, p99 ~{}, max {}\n", l.samples,
+                 human_ns(l.mean_ns()), human_ns(l.quantile_ns(0.50)),
+                 human_ns(l.quantile_ns(0.99)), human_ns(static_cast<double>(l.max_ns)));
   uint64_t peak = *std::max_element(l.histogram.begin(), l.histogram.end());
   for (size_t i = 0; i < l.histogram.size(); i++) {
     uint64_t n = l.histogram[i];
@@ -141,19 +146,22 @@ std::string format_stats_json(const SalixStats& s, std::string_view device) {
                    "\"gc_active\": {}, \"erases\": {}, \"erase_count_min\": {}, "
                    "\"erase_count_avg\": {:.3f}, \"erase_count_max\": {}, "
                    "\"rated_pe_cycles\": {}, \"free_blocks\": {}, \"total_blocks\": {}, "
-                   "\"spare_blocks\": {}}}, ",
+                   "\"spare_blocks\": {}, \"metadata_bytes\": {}}}, ",
                    m.flash_page_size, m.waf, m.host_pages_written, m.nand_pages_written,
                    m.nand_pages_read, m.gc_runs, m.gc_pages_moved, m.gc_active, m.erases,
                    m.erase_count_min, m.erase_count_avg, m.erase_count_max,
-                   m.rated_pe_cycles, m.free_blocks, m.total_blocks, m.spare_blocks);
+                   m.rated_pe_cycles, m.free_blocks, m.total_blocks, m.spare_blocks,
+                   m.metadata_bytes);
   } else {
     fmt::format_to(it, "\"media\": null, ");
   }
   const LatenessCounters& l = s.lateness;
   fmt::format_to(it,
                  "\"lateness\": {{\"samples\": {}, \"sum_ns\": {}, \"mean_ns\": {:.1f}, "
-                 "\"max_ns\": {}, \"histogram\": [",
-                 l.samples, l.sum_ns, l.mean_ns(), l.max_ns);
+                 "\"p50_ns\": {:.0f}, \"p99_ns\": {:.0f}, \"max_ns\": {}, "
+                 "\"histogram\": [",
+                 l.samples, l.sum_ns, l.mean_ns(), l.quantile_ns(0.50),
+                 l.quantile_ns(0.99), l.max_ns);
   bool first = true;
   for (size_t i = 0; i < l.histogram.size(); i++) {
     if (l.histogram[i] == 0) continue;

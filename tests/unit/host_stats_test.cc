@@ -70,6 +70,7 @@ TEST_CASE("salixctl's stats decoder reads media counters and lateness") {
   m.free_blocks = 10;
   m.total_blocks = 128;
   m.spare_blocks = 8;
+  m.metadata_bytes = 3 * 1024 * 1024;
   knobs->media = m;
   knobs->delay_ns = 50'000;
   ManualHost h(std::make_unique<WrappedNossd>(knobs));
@@ -93,6 +94,7 @@ TEST_CASE("salixctl's stats decoder reads media counters and lateness") {
   CHECK(s.media->erase_count_avg == Approx(4.5));
   CHECK(s.media->rated_pe_cycles == 3000);
   CHECK(s.media->total_blocks == 128);
+  CHECK(s.media->metadata_bytes == 3 * 1024 * 1024);
   CHECK(s.lateness.samples == 1);
   CHECK(s.lateness.max_ns == 3'000);
   CHECK(s.lateness.histogram[2] == 1);
@@ -103,11 +105,35 @@ TEST_CASE("salixctl's stats decoder reads media counters and lateness") {
   std::string text = host::format_stats_text(s, "nvme1");
   CHECK(text.find("WAF 2.345") != std::string::npos);
   CHECK(text.find("1345 pages moved") != std::string::npos);
+  CHECK(text.find("metadata    3.00 MiB in controller DRAM") != std::string::npos);
+  CHECK(text.find("p50 ~3 us, p99 ~3 us") != std::string::npos);
   CHECK(text.find("2 us - 4 us |####") != std::string::npos);
   std::string json = host::format_stats_json(s, "nvme1");
   CHECK(json.find("\"waf\": 2.345") != std::string::npos);
+  CHECK(json.find("\"metadata_bytes\": 3145728}") != std::string::npos);
+  CHECK(json.find("\"p50_ns\": 3000, \"p99_ns\": 3000,") != std::string::npos);
   CHECK(json.find("{\"low_ns\": 2000, \"high_ns\": 4000, \"count\": 1}") !=
         std::string::npos);
+}
+
+TEST_CASE("lateness quantiles are estimated inside the histogram bucket that holds them") {
+  host::LatenessCounters l;
+  CHECK(l.quantile_ns(0.5) == 0);  // no samples
+  l.histogram[0] = 50;  // < 1 us
+  l.histogram[4] = 40;  // [8 us, 16 us)
+  l.histogram[7] = 10;  // [64 us, 128 us)
+  l.samples = 100;
+  l.max_ns = 100'000;
+  CHECK(l.quantile_ns(0.25) == Approx(500));     // halfway through bucket 0
+  CHECK(l.quantile_ns(0.50) == Approx(1'000));   // bucket 0's top
+  CHECK(l.quantile_ns(0.70) == Approx(12'000));  // halfway through [8, 16) us
+  CHECK(l.quantile_ns(0.95) == Approx(96'000));  // halfway through [64, 128) us
+  CHECK(l.quantile_ns(0.99) == Approx(100'000)); // capped at the maximum seen
+  host::LatenessCounters tail;
+  tail.histogram[31] = 2;  // the open-ended last bucket ends at max_ns
+  tail.samples = 2;
+  tail.max_ns = host::LatenessCounters::bucket_low_ns(31) * 3;
+  CHECK(tail.quantile_ns(0.5) == Approx(host::LatenessCounters::bucket_low_ns(31) * 2.0));
 }
 
 TEST_CASE("salixctl's stats decoder rejects pages that are not Salix stats") {

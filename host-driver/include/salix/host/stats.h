@@ -32,6 +32,7 @@ struct MediaCounters {
   uint64_t free_blocks = 0;
   uint64_t total_blocks = 0;
   uint64_t spare_blocks = 0;
+  uint64_t metadata_bytes = 0;  // FTL tables in controller DRAM; 0: unknown
   bool gc_active = false;
 };
 
@@ -49,6 +50,11 @@ struct LatenessCounters {
   // for the last bucket, which also takes everything above.
   static uint64_t bucket_low_ns(size_t i);
   static uint64_t bucket_high_ns(size_t i);
+  // Estimated q-quantile (0 < q <= 1) in ns from the histogram: the bucket
+  // holding the q * samples-th completion, interpolated linearly inside it
+  // (the last bucket ends at max_ns), and never above max_ns. An estimate,
+  // good to the bucket's width (a factor of 2). 0 without samples.
+  double quantile_ns(double q) const;
 };
 
 struct SalixStats {
