@@ -316,6 +316,7 @@ bool EmbeddedHost::Place(uint16_t qid, const nvme::Sqe& sqe,
                          Callback callback) {
   if (qid > kMaxQid || !sqs_[qid].exists) return false;
   HostSq& sq = sqs_[qid];
+  if (sq.ring != nullptr) return false;  // direct queues have no callbacks
   if ((sq.tail + 1) % sq.entries == sq.head) return false;
   memory_->Write(sq.addr + uint64_t{sq.tail} * sizeof(nvme::Sqe), &sqe,
                  sizeof(sqe));
@@ -356,7 +357,7 @@ size_t EmbeddedHost::Reap() {
   std::vector<std::pair<Callback, nvme::Cqe>> ready;
   for (uint16_t q = 0; q <= kMaxQid; q++) {
     HostCq& cq = cqs_[q];
-    if (!cq.exists) continue;
+    if (!cq.exists || cq.ring != nullptr) continue;  // direct: owner reaps
     bool moved = false;
     while (true) {
       nvme::Cqe cqe;
@@ -421,6 +422,60 @@ bool EmbeddedHost::PollUntil(const std::function<bool()>& done) {
     }
   }
   return true;
+}
+
+// ---- direct queues ------------------------------------------------------------------
+
+Status EmbeddedHost::CreateDirectIoQueuePair(uint16_t qid, uint32_t entries) {
+  Status s = CreateIoCq(qid, entries, qid, /*interrupts=*/false);
+  if (!s.ok()) return s;
+  s = CreateIoSq(qid, qid, entries);
+  if (!s.ok()) {
+    (void)DeleteIoCq(qid);
+    return s;
+  }
+  HostSq& sq = sqs_[qid];
+  HostCq& cq = cqs_[qid];
+  sq.ring = reinterpret_cast<nvme::Sqe*>(
+      memory_->Translate(sq.addr, sq.pages * kPage));
+  cq.ring = reinterpret_cast<const nvme::Cqe*>(
+      memory_->Translate(cq.addr, cq.pages * kPage));
+  return s;
+}
+
+bool EmbeddedHost::PushSqe(uint16_t qid, const nvme::Sqe& sqe) {
+  if (qid > kMaxQid) return false;
+  HostSq& sq = sqs_[qid];
+  if (sq.ring == nullptr) return false;
+  uint32_t next = sq.tail + 1 == sq.entries ? 0 : sq.tail + 1;
+  if (next == sq.head) return false;
+  std::memcpy(&sq.ring[sq.tail], &sqe, sizeof(sqe));
+  sq.tail = next;
+  return true;
+}
+
+size_t EmbeddedHost::ReapDirect(uint16_t qid, std::span<nvme::Cqe> out) {
+  if (qid > kMaxQid) return 0;
+  HostCq& cq = cqs_[qid];
+  if (cq.ring == nullptr) return 0;
+  HostSq& sq = sqs_[qid];
+  size_t n = 0;
+  while (n < out.size()) {
+    const nvme::Cqe& slot = cq.ring[cq.head];
+    if (slot.phase() != cq.phase) break;
+    std::memcpy(&out[n], &slot, sizeof(slot));
+    if (++cq.head == cq.entries) {
+      cq.head = 0;
+      cq.phase = !cq.phase;
+    }
+    n++;
+  }
+  if (n > 0) {
+    // One SQ per CQ: the newest SQHD tells how far the controller fetched.
+    if (sq.exists) sq.head = out[n - 1].sqhd;
+    WriteDoorbell(2u * qid + 1, cq.head);
+  }
+  return n;
 }
 
 // ---- synchronous helpers ------------------------------------------------------------

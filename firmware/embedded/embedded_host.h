@@ -118,6 +118,34 @@ class EmbeddedHost {
   // nothing more can happen and done() is still false.
   bool PollUntil(const std::function<bool()>& done);
 
+  // ---- direct queues: the simulator's lean path ------------------------------
+  // A direct I/O queue pair is driven by its owner instead of through
+  // Submit/Poll callbacks: no heap allocation and no callback per command.
+  // The caller picks CIDs (unique among its own outstanding commands),
+  // writes SQEs with PushSqe, rings the doorbell once per batch
+  // (RingSqDoorbell), runs the firmware (RunOnce) and collects CQEs with
+  // ReapDirect. It is still the real protocol: SQEs and CQEs live in guest
+  // memory, doorbells go through BAR0, CQEs carry the phase tag. Poll()
+  // never reaps a direct CQ, so the synchronous admin helpers keep working
+  // while direct commands are in flight; Disable drops direct commands
+  // without telling anyone (the owner knows what it had outstanding).
+  // The CQ is created with interrupts disabled.
+  Status CreateDirectIoQueuePair(uint16_t qid, uint32_t entries);
+  // Writes sqe at the tail of direct SQ qid; false when it is full or qid is
+  // not a direct queue. Does not ring the doorbell.
+  bool PushSqe(uint16_t qid, const nvme::Sqe& sqe);
+  // Takes up to out.size() new completions of direct CQ qid, in order, and
+  // writes the CQ head doorbell when it took any. Returns how many.
+  size_t ReapDirect(uint16_t qid, std::span<nvme::Cqe> out);
+  // What the last firmware run returned: the time it wants to run again
+  // (SALIX_RUN_IDLE: only when kicked).
+  uint64_t next_due() const { return next_due_; }
+  // Virtual clock: moves time forward to t (never back). No-op on a steady
+  // clock.
+  void AdvanceClockTo(uint64_t t) {
+    if (t > virtual_now_) virtual_now_ = t;
+  }
+
   // ---- synchronous helpers -----------------------------------------------------
   // Submits and waits; nullopt if the command never completes (e.g. an AER).
   std::optional<nvme::Cqe> Execute(uint16_t qid, nvme::Sqe sqe);
@@ -194,6 +222,7 @@ class EmbeddedHost {
     uint32_t tail = 0;
     uint32_t head = 0;  // last SQHD seen in a completion
     uint16_t next_cid = 0;
+    nvme::Sqe* ring = nullptr;  // direct queues: host view of the SQ memory
   };
   struct HostCq {
     bool exists = false;
@@ -202,6 +231,7 @@ class EmbeddedHost {
     uint64_t pages = 0;
     uint32_t head = 0;
     bool phase = true;
+    const nvme::Cqe* ring = nullptr;  // set for direct queues only
   };
 
   explicit EmbeddedHost(const EmbeddedHostOptions& options);

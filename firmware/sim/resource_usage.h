@@ -1,0 +1,17 @@
+// resource_usage.h - what the simulator process itself costs.
+//
+// Thread-safety: thread-safe (reads kernel accounting).
+#ifndef SALIX_SIM_RESOURCE_USAGE_H
+#define SALIX_SIM_RESOURCE_USAGE_H
+
+#include <cstdint>
+
+namespace salix::sim {
+
+// Peak resident set size of this process so far, in bytes (getrusage
+// ru_maxrss); 0 if the kernel does not say.
+uint64_t PeakRssBytes();
+
+}  // namespace salix::sim
+
+#endif  // SALIX_SIM_RESOURCE_USAGE_H
