@@ -1,10 +1,14 @@
 // bus_timeline.h - a shared link that moves bytes at a fixed bandwidth.
 //
 // Models one flash channel bus (or the PCIe link): a transfer occupies the
-// bus exclusively for bytes / bandwidth. Reservations are kept as a short
-// list of busy intervals, so a transfer that becomes ready early can use a
-// gap before a transfer reserved for later (a read reserves its transfer
-// for after tR; a program issued meanwhile may use the idle bus first).
+// bus exclusively for bytes / bandwidth. Reservations are kept as an
+// ordered set of busy intervals, so a transfer that becomes ready early can
+// use a gap before a transfer reserved for later (a read reserves its
+// transfer for after tR; a program issued meanwhile may use the idle bus
+// first). A saturated device books far ahead (garbage collection queues
+// whole blocks of copies), so the search for a gap is bounded: after
+// kMaxGapsTried gaps too short for it, a transfer queues after the last
+// booking. Cost per reservation: O(log n + kMaxGapsTried).
 //
 // Clock: nanoseconds of the model clock, never wall time.
 // REQUIRES: the 'now' passed to successive Reserve calls never decreases;
@@ -14,7 +18,7 @@
 #define SALIX_FLASH_BUS_TIMELINE_H
 
 #include <cstdint>
-#include <vector>
+#include <map>
 
 namespace salix::flash {
 
@@ -34,7 +38,10 @@ class BusTimeline {
 
   // The end of the last booked transfer (0 if none): when the bus goes idle
   // if nothing else is booked.
-  uint64_t idle_at() const { return busy_.empty() ? last_end_ : busy_.back().end; }
+  uint64_t idle_at() const {
+    return busy_.empty() ? last_end_ : std::prev(busy_.end())->second;
+  }
+  static constexpr int kMaxGapsTried = 32;
   uint64_t mbps() const { return mbps_; }
 
   // Utilisation counters for statistics.
@@ -44,7 +51,7 @@ class BusTimeline {
 
  private:
   uint64_t mbps_;
-  std::vector<Interval> busy_;  // sorted, disjoint
+  std::map<uint64_t, uint64_t> busy_;  // start -> end; disjoint, not touching
   uint64_t last_end_ = 0;
   uint64_t busy_ns_ = 0;
   uint64_t bytes_ = 0;

@@ -98,8 +98,17 @@ Result<uint64_t> Ftl::HostPage(uint64_t now) {
 
 std::optional<uint64_t> Ftl::GcPage(uint32_t die) {
   if (auto p = TakePage(gc_wp_[die], die)) return p;
-  for (uint32_t d = 0; d < geometry_.dies(); ++d) {
-    if (auto p = TakePage(gc_wp_[d], d)) return p;
+  // The victim's die is full: keep copying to the die used last time, and
+  // only look for another when that one fills too (free blocks are few at
+  // steady state, so a scan per page would dominate GC).
+  const uint32_t dies = geometry_.dies();
+  for (uint32_t i = 0; i < dies; ++i) {
+    uint32_t d = gc_spill_die_ + i;
+    if (d >= dies) d -= dies;
+    if (auto p = TakePage(gc_wp_[d], d)) {
+      gc_spill_die_ = d;
+      return p;
+    }
   }
   return std::nullopt;
 }

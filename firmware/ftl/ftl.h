@@ -166,6 +166,7 @@ class Ftl {
   std::vector<uint64_t> min_data_seq_;  // per block, for tombstone expiry
   std::vector<WritePoint> host_wp_, gc_wp_;  // per die
   uint32_t next_die_ = 0;
+  uint32_t gc_spill_die_ = 0;  // GC destination when the victim's die is full
   uint64_t seq_ = 1;
   uint64_t live_tombstones_ = 0;
   uint64_t mapped_ = 0;  // LPAs with a physical page
