@@ -24,8 +24,8 @@ void PrintProgress(const Progress& p) {
   std::string done = p.fraction >= 0 ? fmt::format("{:5.1f}%", 100 * p.fraction)
                                      : std::string("   ?  ");
   std::string waf = p.waf > 0 ? fmt::format("WAF {:.2f}", p.waf) : "WAF -";
-  fmt::print(stderr, "[sim] {:<12} {}  {}  {:.2f} M ops/wall s  sim {:.2f} s\n",
-             p.phase, done, waf, p.ops_per_wall_second / 1e6, p.sim_seconds);
+  fmt::print(stderr, "[sim] {:<12} {}  {}  {:.0f} ops/wall s  sim {:.3f} s\n",
+             p.phase, done, waf, p.ops_per_wall_second, p.sim_seconds);
   std::fflush(stderr);
 }
 
