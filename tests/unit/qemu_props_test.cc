@@ -22,7 +22,7 @@ TEST_CASE("salix-nvme forwards every firmware property, and only those") {
   text << in.rdbuf();
   const std::string header = text.str();
   std::set<std::string> device;
-  const std::regex row(R"re(X\([A-Z_]+,\s*"([a-z0-9.-]+)")re");
+  const std::regex row(R"re(\n\s+X\([A-Z_]+,\s*"([a-z0-9.-]+)")re");
   for (std::sregex_iterator it(header.begin(), header.end(), row), end;
        it != end; ++it) {
     device.insert((*it)[1]);
