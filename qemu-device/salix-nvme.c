@@ -20,7 +20,10 @@
  *                 path. Devices in one VM may load different builds.
  *   poll-us       Ceiling of the worker's adaptive polling window in
  *                 microseconds after it goes idle (default 50, 0 disables,
- *                 at most 10000). Polling trades host CPU for latency.
+ *                 at most 10000). Also how early the worker wakes before a
+ *                 completion's due time, spinning the rest (host timers
+ *                 wake tens of us late). Polling trades host CPU for
+ *                 latency; an idle device never spins.
  *
  * Firmware properties, passed verbatim to salix_config_set(); the firmware
  * parses and validates them and documents their defaults. Only the ones

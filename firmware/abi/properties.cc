@@ -79,7 +79,6 @@ std::string Latencies(std::string_view v) {
   }
   return {};
 }
-std::string Dims(std::string_view v) { return UintIn(v, 1, UINT32_MAX); }
 std::string OpPercent(std::string_view v) { return UintIn(v, 0, 400); }
 std::string PeCycles(std::string_view v) { return UintIn(v, 1, 100'000'000); }
 std::string FgBlocks(std::string_view v) { return UintIn(v, 1, UINT32_MAX); }
@@ -142,19 +141,19 @@ const std::array<PropertySpec, 31> kProperties{{
      "drive profile giving geometry and timing (tlc-datacenter, "
      "slc-lowlatency; sources in firmware/flash/profiles.cc)",
      &ProfileName, "ftl"},
-    {"flash.channels", "", "flash channels (profile: 8)", &OrEmpty<Dims>, "ftl"},
+    {"flash.channels", "", "flash channels (profile: 8)", &OrEmpty<AnyUint>, "ftl"},
     {"flash.dies-per-channel", "", "dies (LUNs) per channel (profile: 4)",
-     &OrEmpty<Dims>, "ftl"},
-    {"flash.planes-per-die", "", "planes per die", &OrEmpty<Dims>, "ftl"},
+     &OrEmpty<AnyUint>, "ftl"},
+    {"flash.planes-per-die", "", "planes per die", &OrEmpty<AnyUint>, "ftl"},
     {"flash.blocks-per-plane", "",
      "erase blocks per plane (default: sized from size and ftl.op-percent)",
-     &OrEmpty<Dims>, "ftl"},
-    {"flash.pages-per-block", "", "pages per erase block", &OrEmpty<Dims>, "ftl"},
+     &OrEmpty<AnyUint>, "ftl"},
+    {"flash.pages-per-block", "", "pages per erase block", &OrEmpty<AnyUint>, "ftl"},
     {"flash.page-size", "",
      "flash page size in bytes, also the mapping unit (profile: 4096)",
-     &OrEmpty<Dims>,
+     &OrEmpty<AnyUint>,
      "ftl"},
-    {"flash.oob-size", "", "out-of-band bytes per page", &OrEmpty<Dims>, "ftl"},
+    {"flash.oob-size", "", "out-of-band bytes per page", &OrEmpty<AnyUint>, "ftl"},
     {"flash.cell-type", "",
      "slc, mlc, tlc or qlc (another type than the profile's resets the "
      "latencies to that type's defaults)",
