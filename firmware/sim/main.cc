@@ -94,6 +94,7 @@ int Main(int argc, char** argv) {
                                std::chrono::steady_clock::now() - start)
                                .count();
   env.peak_rss_bytes = PeakRssBytes();
+  env.cpu_seconds = CpuSeconds();
   std::string json = FormatJson(o, *result.value(), env);
   if (o.json) {
     fmt::print("{}", json);

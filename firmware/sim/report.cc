@@ -147,6 +147,9 @@ std::string FormatJson(const SimOptions& o, const RunResult& r,
   j.Key("waf");
   if (m.media) j.Double(m.waf());
   else j.Null();
+  j.Key("steady_waf");
+  if (r.steady_waf > 0) j.Double(r.steady_waf);
+  else j.Null();
   j.Field("gc_runs", m.gc_runs);
   j.Field("gc_pages_moved", m.gc_pages_moved);
   j.Field("erases", m.erases);
@@ -171,6 +174,7 @@ std::string FormatJson(const SimOptions& o, const RunResult& r,
   j.Field("precondition_wall_seconds", r.precondition.wall_seconds);
   j.Field("precondition_sim_seconds", double(r.precondition.sim_ns) / 1e9);
   j.Field("total_wall_seconds", env.total_wall_seconds);
+  j.Field("cpu_seconds", env.cpu_seconds);
   j.Field("peak_rss_bytes", env.peak_rss_bytes);
 
   j.Key("timeseries").BeginArray();
@@ -243,9 +247,10 @@ std::string FormatSummary(const SimOptions& o, const RunResult& r,
                    r.measured.ops, m.host_read_commands, m.host_write_commands,
                    d.sim_seconds));
   if (m.media) {
-    line(fmt::format("  WAF              {:.3f}  (NAND {} pages / host {} pages of {} bytes)",
+    line(fmt::format("  WAF              {:.3f}  (NAND {} pages / host {} pages of {} bytes); "
+                     "second half of the phase {:.3f}",
                      m.waf(), m.nand_pages_written, m.host_pages_written,
-                     m.flash_page_size));
+                     m.flash_page_size, r.steady_waf));
   } else {
     line("  WAF              - (the personality has no media counters)");
   }
@@ -275,7 +280,11 @@ std::string FormatSummary(const SimOptions& o, const RunResult& r,
                        ? Count(r.steady_ops_per_wall_second)
                        : std::string("-"),
                    env.total_wall_seconds));
-  line(fmt::format("memory:    peak RSS {}", HumanBytes(env.peak_rss_bytes)));
+  line(fmt::format("memory:    peak RSS {}; CPU {:.1f} s ({:.0f}% of the wall time)",
+                   HumanBytes(env.peak_rss_bytes), env.cpu_seconds,
+                   env.total_wall_seconds > 0
+                       ? 100 * env.cpu_seconds / env.total_wall_seconds
+                       : 0.0));
   line("rerun:     " + RerunCommand(o));
   return s;
 }

@@ -8,7 +8,7 @@
 // write_latency_us ({p50, p99, p999, mean, max, count}), gc_runs,
 // gc_pages_moved, erases, erase_count_{min,avg,max}, metadata_bytes,
 // wall_seconds (measured phase), host_ops_per_wall_second,
-// steady_host_ops_per_wall_second, peak_rss_bytes, the configuration
+// steady_host_ops_per_wall_second, cpu_seconds, peak_rss_bytes, the configuration
 // (store, profile, capacity_bytes, op_percent, gc_policy, workload, seed,
 // ...), command (to rerun) and "timeseries": [{sim_seconds, wall_seconds,
 // host_ops, host_writes, nand_writes, waf, iops, gc_runs, gc_pages_moved}].
@@ -28,6 +28,7 @@ namespace salix::sim {
 struct RunEnvironment {
   double total_wall_seconds = 0;  // the whole process, setup included
   uint64_t peak_rss_bytes = 0;
+  double cpu_seconds = 0;  // process CPU time, setup included
 };
 
 std::string FormatJson(const SimOptions& o, const RunResult& r,

@@ -11,6 +11,9 @@ namespace salix::sim {
 // Peak resident set size of this process so far, in bytes (getrusage
 // ru_maxrss); 0 if the kernel does not say.
 uint64_t PeakRssBytes();
+// CPU time (user + system) this process has used, in seconds. On a shared
+// machine it tells how much of the wall time the simulator actually ran.
+double CpuSeconds();
 
 }  // namespace salix::sim
 

@@ -401,9 +401,11 @@ Result<std::unique_ptr<RunResult>, std::string> Runner::Run() {
   r.final_page = after.value();
   if (trace_ != nullptr) r.trace_requests = trace_->requests();
 
-  // The closing sample, so the series always ends at the phase's end.
+  // A closing sample so the series ends at the phase's end, unless the
+  // tail since the last sample is too short for its rates to mean much.
   const auto& s = series_->samples();
-  if (s.empty() || s.back().host_ops != r.measured.ops) {
+  uint64_t tail = s.empty() ? r.measured.ops : r.measured.ops - s.back().host_ops;
+  if (s.empty() || tail * 2 >= series_->every()) {
     series_->Add(r.delta, r.measured.ops, double(r.measured.sim_ns) / 1e9,
                  r.measured.wall_seconds);
   }
@@ -415,6 +417,11 @@ Result<std::unique_ptr<RunResult>, std::string> Runner::Run() {
       double dw = r.measured.wall_seconds - m.wall_seconds;
       if (m.host_ops < r.measured.ops && dw > 0) {
         r.steady_ops_per_wall_second = double(r.measured.ops - m.host_ops) / dw;
+      }
+      uint64_t host = r.delta.host_pages_written - m.host_pages_written;
+      if (r.delta.media && host > 0) {
+        r.steady_waf = double(r.delta.nand_pages_written - m.nand_pages_written) /
+                       double(host);
       }
       break;
     }

@@ -68,6 +68,9 @@ struct RunResult {
   // Host ops per wall second over the second half of the measured phase
   // (by ops), where GC has reached its steady state; 0 if too short to say.
   double steady_ops_per_wall_second = 0;
+  // WAF over the same second half: the steady-state figure once the
+  // transient after preconditioning is over; 0 when unknown.
+  double steady_waf = 0;
   uint64_t trace_requests = 0;
 };
 

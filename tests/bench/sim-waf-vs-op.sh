@@ -9,7 +9,9 @@
 #
 # Each point is one salix-sim run: the namespace is filled sequentially once
 # (preconditioning), then --writes times its capacity is written at random;
-# WAF is NAND pages programmed / host pages written over that measured phase.
+# WAF is NAND pages programmed / host pages written over the second half of
+# that measured phase (steady_waf: the transient after the fill is over); the
+# whole phase's figure is printed beside it.
 # Prints a Markdown table (one row per OP, one column per policy) with the
 # command of every point, and draws the plot (python3-matplotlib).
 set -euo pipefail
@@ -78,13 +80,16 @@ print(f"WAF vs over-provisioning, uniform random 4 KiB writes, {any_run['capacit
       f"{any_run['personality']} ({any_run['profile']}, {any_run['store']} store), "
       f"{any_run['writes_multiple']:g} x capacity after a sequential fill, seed {any_run['seed']}")
 print()
+print("Steady-state WAF (second half of the measured phase); in brackets the whole phase.")
+print()
 print("| OP % | " + " | ".join(policies) + " |")
 print("|---|" + "---|" * len(policies))
 for op in ops:
     cells = []
     for gc in policies:
         r = runs.get((op, gc))
-        cells.append(f"{r['waf']:.2f}" if r and r["waf"] is not None else "-")
+        cells.append(f"{r['steady_waf']:.2f} ({r['waf']:.2f})"
+                     if r and r["steady_waf"] is not None else "-")
     print(f"| {op} | " + " | ".join(cells) + " |")
 print()
 print("Each point reruns with:")
@@ -105,9 +110,9 @@ except ImportError:
 fig, ax = plt.subplots(figsize=(7, 4.2))
 for gc in policies:
     xs = [op for op in ops if (op, gc) in runs]
-    ax.plot(xs, [runs[(op, gc)]["waf"] for op in xs], marker="o", label=gc)
+    ax.plot(xs, [runs[(op, gc)]["steady_waf"] for op in xs], marker="o", label=gc)
 ax.set_xlabel("over-provisioning (%)")
-ax.set_ylabel("write amplification")
+ax.set_ylabel("write amplification (steady state)")
 ax.set_title(f"Salix ftl, uniform random 4 KiB writes, {any_run['capacity_bytes'] / 2**30:g} GiB, "
              f"{any_run['writes_multiple']:g}x capacity", fontsize=9)
 ax.grid(alpha=0.3)
