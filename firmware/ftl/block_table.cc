@@ -75,13 +75,17 @@ void BlockTable::Invalidate(uint64_t b) {
   BucketInsert(id);
 }
 
-void BlockTable::Release(uint64_t b) {
+void BlockTable::BeginCollect(uint64_t b) {
   const uint32_t id = static_cast<uint32_t>(b);
   BucketRemove(id);
   OrderRemove(id);
   closed_--;
+  blocks_[b].state = BlockState::kCollecting;
+}
+
+void BlockTable::Release(uint64_t b) {
   blocks_[b] = Block{};
-  AddFree(id);
+  AddFree(static_cast<uint32_t>(b));
 }
 
 void BlockTable::Restore(uint64_t b, BlockState state, uint32_t valid,

@@ -1,8 +1,9 @@
 // block_table.h - the FTL's per-block bookkeeping and its indexes.
 //
 // Every block is free (erased, on its die's free list), open (a write
-// point is filling it) or closed (full, or left partly written by a
-// restart; a garbage collection candidate). For closed blocks the table
+// point is filling it), closed (full, or left partly written by a restart;
+// a garbage collection candidate) or collecting (a GC job is moving its
+// valid pages out; no longer a candidate). For closed blocks the table
 // keeps the indexes the GC policies need, so picking a victim never scans
 // the device on the hot path:
 //   - buckets by valid-page count (greedy: lowest non-empty bucket, O(1)
@@ -27,7 +28,7 @@
 
 namespace salix::ftl {
 
-enum class BlockState : uint8_t { kFree, kOpen, kClosed };
+enum class BlockState : uint8_t { kFree, kOpen, kClosed, kCollecting };
 
 class BlockTable {
  public:
@@ -54,7 +55,10 @@ class BlockTable {
   // Invalidate, valid(b) > 0.
   void AddValid(uint64_t b) { blocks_[b].valid++; }
   void Invalidate(uint64_t b);
-  // closed -> free after its erase. REQUIRES: state(b) == kClosed.
+  // closed -> collecting: taken out of the victim indexes.
+  // REQUIRES: state(b) == kClosed.
+  void BeginCollect(uint64_t b);
+  // collecting -> free after its erase. REQUIRES: state(b) == kCollecting.
   void Release(uint64_t b);
 
   // Rebuild after recovery: BeginRestore() empties the table, then

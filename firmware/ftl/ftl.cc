@@ -46,6 +46,7 @@ Ftl::Ftl(const FtlOptions& o, std::unique_ptr<flash::PageStore> store)
       min_data_seq_(geometry_.total_blocks(), UINT64_MAX),
       host_wp_(geometry_.dies()),
       gc_wp_(geometry_.dies()),
+      jobs_(geometry_.dies()),
       page_buf_(o.metadata_only ? 0 : o.geometry.page_size) {}
 
 Ftl::~Ftl() = default;
@@ -73,20 +74,34 @@ Result<uint64_t> Ftl::HostPage(uint64_t now) {
   const uint32_t dies = geometry_.dies();
   const uint32_t ppb = geometry_.pages_per_block;
   for (int attempt = 0;; ++attempt) {
-    if (blocks_.free_blocks() <= options_.gc_fg_blocks) ForegroundCollect(now);
+    if (blocks_.free_blocks() <= active_jobs_ + 1) {
+      Collect(now, false);  // what is left is GC's: finish a victim now
+    } else if (blocks_.free_blocks() <= active_jobs_ + options_.gc_fg_blocks) {
+      Pace(now);  // the threshold counts what running jobs have reserved
+    }
+    // Round robin over the dies, skipping dies without room and, with the
+    // timing model, preferring an idle die over a busy one (the next die
+    // may be collecting for milliseconds).
+    uint32_t pick = UINT32_MAX;
+    uint64_t pick_at = UINT64_MAX;
     for (uint32_t i = 0; i < dies; ++i) {
       uint32_t d = next_die_ + i;
       if (d >= dies) d -= dies;
       WritePoint& wp = host_wp_[d];
       bool has_room = wp.block != BlockTable::kNil && wp.next_page < ppb;
-      // The last free block is GC's: without it a victim's pages would
-      // have nowhere to go.
-      if (!has_room &&
-          (blocks_.free_blocks() <= 1 || blocks_.free_blocks_on(d) == 0)) {
+      // One free block per GC job plus one for a forced collection are
+      // GC's: without them a victim's pages would have nowhere to go.
+      if (!has_room && (blocks_.free_blocks() <= active_jobs_ + 1 ||
+                        blocks_.free_blocks_on(d) == 0)) {
         continue;
       }
-      next_die_ = d + 1 == dies ? 0 : d + 1;
-      return *TakePage(wp, d);
+      const uint64_t at = timeline_ ? timeline_->die_free_at(d) : 0;
+      if (at < pick_at) pick_at = at, pick = d;
+      if (at <= now) break;
+    }
+    if (pick != UINT32_MAX) {
+      next_die_ = pick + 1 == dies ? 0 : pick + 1;
+      return *TakePage(host_wp_[pick], pick);
     }
     // Every die is out of room: collect regardless of the threshold. Each
     // collection frees at least one page (see Collect), so this ends.
@@ -214,26 +229,67 @@ bool Ftl::TombstoneNeeded(uint64_t seq) const {
   return false;
 }
 
-// Why this always makes progress: the caller only collects with at least
-// one free block (HostPage keeps the last one for GC), the victim is the
-// policy's closed block, and its valid pages (fewer than a block, unless
-// the policy picked a full block: fifo, which then moves on to the next)
-// fit in the GC block plus that free block. The erase returns one block.
+// GC runs as jobs, one victim each, at most one job per die. A job moves a
+// few valid pages per step, so collection interleaves with host commands
+// instead of booking a whole block's copies at once (which would stall
+// every command on that die for tens of milliseconds):
+//   - background: while free blocks (plus those being collected) are below
+//     gc_bg_blocks, Background() starts jobs and steps each one whenever
+//     its victim's die is idle;
+//   - foreground: at or below gc_fg_blocks, every host page first pays for
+//     its share of one job's copies (Pace);
+//   - forced: when no die has room, or only GC's reserved block is left, a
+//     victim is collected to the end at once (Collect).
+//
+// Why this always makes progress: a job starts with at least one free
+// block (HostPage keeps the last one for GC), its victim is the policy's
+// closed block, and the victim's valid pages (fewer than a block, unless a
+// fifo victim is full, in which case the next one is not) fit in the GC
+// block plus that free block. Its erase returns a block. Pace moves
+// ceil(valid / invalid) + 1 pages per host page, so the victim is done
+// before the host has written the invalid pages' worth the erase gives
+// back: over one job, host and GC together use one block and get one.
 // With FtlOptions' minimum of spare blocks, when every open block is full
 // and free blocks are at the threshold, invalid pages exist, so a greedy
 // victim always has some.
-bool Ftl::Collect(uint64_t now, bool only_if_gain) {
+
+bool Ftl::StartJob(GcJob& job, bool only_if_gain) {
   auto victim = blocks_.PickVictim(options_.gc_policy, seq_);
   if (!victim) return false;
-  const uint64_t b = *victim;
   const uint32_t ppb = geometry_.pages_per_block;
-  if (only_if_gain && blocks_.valid(b) == ppb) return false;
+  const uint32_t valid = blocks_.valid(*victim);
+  if (only_if_gain && valid >= ppb) return false;
+  // Each running job may need one free block for its copies before its
+  // erase gives one back: only start with a block for every job.
+  if (blocks_.free_blocks() < active_jobs_ + 1) return false;
+  blocks_.BeginCollect(*victim);
+  active_jobs_++;
+  job.block = static_cast<uint32_t>(*victim);
+  job.next_page = 0;
+  const uint32_t invalid = valid < ppb ? ppb - valid : 0;
+  job.moves_per_host_page = invalid == 0 ? ppb : (valid + invalid - 1) / invalid + 1;
+  return true;
+}
+
+Ftl::GcJob* Ftl::AnyJob(bool only_if_gain) {
+  GcJob* idle = nullptr;
+  for (GcJob& job : jobs_) {
+    if (job.active()) return &job;
+    if (idle == nullptr) idle = &job;
+  }
+  if (idle == nullptr || !StartJob(*idle, only_if_gain)) return nullptr;
+  return idle;
+}
+
+bool Ftl::StepJob(GcJob& job, uint64_t now, uint32_t max_moves) {
+  const uint64_t b = job.block;
   const uint32_t die = geometry_.DieOfBlock(b);
   const uint64_t first = geometry_.FirstPageOfBlock(b);
   const uint32_t written = store_->WritePointer(b);
   std::span<uint8_t> buf(page_buf_);
-  for (uint32_t i = 0; i < written && blocks_.valid(b) > 0; ++i) {
-    const uint64_t src = first + i;
+  for (uint32_t moves = 0;
+       job.next_page < written && blocks_.valid(b) > 0 && moves < max_moves;) {
+    const uint64_t src = first + job.next_page++;
     flash::Oob oob;
     auto st = store_->Read(src, buf, &oob);
     if (!st.ok() || st.value() != flash::PageState::kProgrammed) continue;
@@ -262,7 +318,10 @@ bool Ftl::Collect(uint64_t now, bool only_if_gain) {
     blocks_.Invalidate(b);
     if (!tombstone) l2p_[oob.lpa] = static_cast<uint32_t>(*dst);
     counters_.gc_moved++;
+    moves++;
   }
+  if (job.next_page < written && blocks_.valid(b) > 0) return true;
+  // Every page examined (or nothing valid left): reclaim the block.
   if (store_->Erase(b) != flash::FlashError::kNone) {
     Fail(fmt::format("erase of block {} failed", b));
     return false;
@@ -270,25 +329,86 @@ bool Ftl::Collect(uint64_t now, bool only_if_gain) {
   if (timeline_) timeline_->Erase(geometry_.BlockAddrOf(b), now);
   blocks_.Release(b);
   min_data_seq_[b] = UINT64_MAX;
+  job = GcJob{};
+  active_jobs_--;
   counters_.erases++;
   counters_.gc_runs++;
   return true;
 }
 
-bool Ftl::ForegroundCollect(uint64_t now) {
-  // Bounded: every collection frees pages, but a fifo victim may be full;
-  // give up after as many victims as there are blocks.
-  uint64_t budget = geometry_.total_blocks();
-  while (blocks_.free_blocks() <= options_.gc_fg_blocks && budget-- > 0) {
-    if (!Collect(now, true)) return false;
+// Finishes the running job with the fewest valid pages left (the shortest
+// stall), or starts and finishes one.
+bool Ftl::Collect(uint64_t now, bool only_if_gain) {
+  GcJob* job = nullptr;
+  for (GcJob& j : jobs_) {
+    if (j.active() && (job == nullptr || blocks_.valid(j.block) < blocks_.valid(job->block))) {
+      job = &j;
+    }
   }
-  return true;
+  if (job == nullptr) job = AnyJob(only_if_gain);
+  return job != nullptr && StepJob(*job, now, UINT32_MAX);
+}
+
+// The job whose victim's die frees up first does the copies; when even
+// that die is busy and blocks allow, another job starts, so foreground GC
+// spreads over the dies instead of queueing on one.
+void Ftl::Pace(uint64_t now) {
+  GcJob* best = nullptr;
+  GcJob* idle = nullptr;
+  uint64_t best_at = UINT64_MAX;
+  for (GcJob& job : jobs_) {
+    if (!job.active()) {
+      if (idle == nullptr) idle = &job;
+      continue;
+    }
+    const uint64_t at =
+        timeline_ ? timeline_->die_free_at(geometry_.DieOfBlock(job.block)) : now;
+    if (at < best_at) best_at = at, best = &job;
+    if (at <= now) break;
+  }
+  const bool room_for_another = blocks_.free_blocks() > active_jobs_ + 2;
+  if ((best == nullptr || (best_at > now && room_for_another)) && idle != nullptr &&
+      StartJob(*idle, true)) {
+    best = idle;
+  }
+  if (best != nullptr) StepJob(*best, now, best->moves_per_host_page);
+}
+
+// Background jobs reserve blocks (StartJob); they must never push the host
+// into foreground GC.
+bool Ftl::WantsNewJob() const {
+  return blocks_.free_blocks() + active_jobs_ < options_.gc_bg_blocks &&
+         blocks_.free_blocks() > active_jobs_ + options_.gc_fg_blocks + 1;
 }
 
 uint64_t Ftl::Background(uint64_t now) {
-  if (blocks_.free_blocks() >= options_.gc_bg_blocks) return UINT64_MAX;
-  if (!Collect(now, true)) return UINT64_MAX;
-  return blocks_.free_blocks() < options_.gc_bg_blocks ? now : UINT64_MAX;
+  // Called from every controller run: answer fast when no job's die has
+  // become idle since the last look and no job should start.
+  if (now < background_wake_ && !WantsNewJob()) return background_wake_;
+  if (active_jobs_ == 0 && !WantsNewJob()) return background_wake_ = UINT64_MAX;
+  uint64_t next = UINT64_MAX;
+  bool victims_left = true;
+  for (GcJob& job : jobs_) {
+    if (!job.active()) {
+          if (!victims_left || !WantsNewJob()) continue;
+      if (!StartJob(job, true)) {
+        victims_left = false;
+        continue;
+      }
+    }
+    const uint32_t die = geometry_.DieOfBlock(job.block);
+    uint64_t at = timeline_ ? std::max(now, timeline_->die_free_at(die)) : now;
+    if (at <= now) {
+      if (!StepJob(job, now, kBackgroundStepPages)) return UINT64_MAX;
+      if (!job.active()) continue;  // done; a new one may start next call
+      at = timeline_ ? std::max(now, timeline_->die_free_at(die)) : now;
+    }
+    next = std::min(next, at);
+  }
+  if (next == UINT64_MAX && victims_left && WantsNewJob()) {
+    next = now;  // jobs finished this call; more may be started
+  }
+  return background_wake_ = next;
 }
 
 // ---- format, shutdown, recovery ---------------------------------------------
@@ -306,6 +426,8 @@ Status Ftl::Format() {
   std::fill(min_data_seq_.begin(), min_data_seq_.end(), UINT64_MAX);
   std::fill(host_wp_.begin(), host_wp_.end(), WritePoint{});
   std::fill(gc_wp_.begin(), gc_wp_.end(), WritePoint{});
+  std::fill(jobs_.begin(), jobs_.end(), GcJob{});
+  active_jobs_ = 0;
   blocks_.Reset();
   live_tombstones_ = 0;
   return Status();
@@ -488,6 +610,14 @@ std::optional<std::string> Ftl::CheckConsistency() const {
 }
 
 // ---- statistics -----------------------------------------------------------------
+
+bool Ftl::gc_active() const {
+  if (blocks_.free_blocks() < options_.gc_bg_blocks) return true;
+  for (const GcJob& job : jobs_) {
+    if (job.active()) return true;
+  }
+  return false;
+}
 
 void Ftl::GetStats(MediaStats* out) const {
   out->page_size = geometry_.page_size;

@@ -8,9 +8,10 @@
 //     device keeps writing while any die has space.
 //   - Garbage collection picks a victim by policy (gc_policy.h), copies its
 //     valid pages to the same die's GC block (hot host data and cold copied
-//     data do not share blocks), erases it. Background GC runs from
-//     Background() while free blocks < gc_bg_blocks; a host write collects
-//     in the foreground while free blocks <= gc_fg_blocks. One free block
+//     data do not share blocks), erases it. It runs in small steps:
+//     Background() while free blocks < gc_bg_blocks, on idle dies; a host
+//     write pays its share of copies while free blocks <= gc_fg_blocks
+//     (see ftl.cc for the pacing). One free block
 //     is always held back for GC, and FtlOptions refuses an
 //     over-provisioning with fewer spare blocks than GC needs, so there is
 //     no out-of-free-blocks path: every collection frees pages (argued in
@@ -103,7 +104,7 @@ class Ftl {
   void Shutdown();
 
   void GetStats(MediaStats* out) const;
-  bool gc_active() const { return blocks_.free_blocks() < options_.gc_bg_blocks; }
+  bool gc_active() const;
   uint64_t metadata_bytes() const;
   const std::string& last_error() const { return last_error_; }
   const flash::PageStore& store() const { return *store_; }
@@ -134,20 +135,42 @@ class Ftl {
 
   Ftl(const FtlOptions& o, std::unique_ptr<flash::PageStore> store);
 
-  // Next page for host data, foreground-collecting as needed.
+  // A garbage collection in progress: one victim block (ftl.cc explains
+  // the pacing and why it always makes progress).
+  struct GcJob {
+    uint32_t block = BlockTable::kNil;
+    uint32_t next_page = 0;            // next page of the victim to examine
+    uint32_t moves_per_host_page = 1;  // foreground pace
+    bool active() const { return block != BlockTable::kNil; }
+  };
+  // Pages a background step moves before looking at the host again.
+  static constexpr uint32_t kBackgroundStepPages = 8;
+
+  // Next page for host data, collecting as needed.
   Result<uint64_t> HostPage(uint64_t now);
   // Next page of die's GC stream (another die's when that one is full).
   std::optional<uint64_t> GcPage(uint32_t die);
   std::optional<uint64_t> TakePage(WritePoint& wp, uint32_t die);
-  // Programs one page and updates the mapping; 'old' is superseded.
+  // Programs one page and updates the block table.
   Result<uint64_t> Program(uint64_t ppn, const flash::Oob& oob,
                            std::span<const uint8_t> data, uint64_t now);
   void Supersede(uint64_t lpa, uint64_t ppn);
-  // Collects one victim. False when nothing can be collected, or when
-  // 'only_if_gain' and the victim has no invalid page.
+  // Gives 'job' the policy's victim. False when there is none, or when
+  // 'only_if_gain' and it has no invalid page.
+  bool StartJob(GcJob& job, bool only_if_gain);
+  // An active job, else a newly started one; nullptr if none can start.
+  GcJob* AnyJob(bool only_if_gain);
+  // Moves up to 'max_moves' valid pages; erases the victim once every page
+  // was examined. False on a flash error or a missing destination.
+  bool StepJob(GcJob& job, uint64_t now, uint32_t max_moves);
+  // Collects one whole victim now. False when nothing can be collected.
   bool Collect(uint64_t now, bool only_if_gain);
+  // Foreground share of copies for one host page.
+  void Pace(uint64_t now);
+  // Free blocks are short of the background mark and a job can start
+  // without eating into what the host and the running jobs need.
+  bool WantsNewJob() const;
   bool TombstoneNeeded(uint64_t seq) const;
-  bool ForegroundCollect(uint64_t now);
 
   Status Recover();
   bool LoadCheckpoint();
@@ -165,6 +188,9 @@ class Ftl {
   std::vector<uint32_t> l2p_;
   std::vector<uint64_t> min_data_seq_;  // per block, for tombstone expiry
   std::vector<WritePoint> host_wp_, gc_wp_;  // per die
+  std::vector<GcJob> jobs_;                  // at most one per die
+  uint64_t active_jobs_ = 0;
+  uint64_t background_wake_ = 0;  // when Background() has work next
   uint32_t next_die_ = 0;
   uint32_t gc_spill_die_ = 0;  // GC destination when the victim's die is full
   uint64_t seq_ = 1;

@@ -2,8 +2,9 @@
 //
 // A host write is acknowledged once its data sits in one of N buffer
 // slots; the slot stays taken until the page's program on the die is done.
-// Slots are reused in FIFO order, so the k-th write since start waits for
-// the program of write k - N when the buffer is full: sustained writes then
+// A full buffer admits the next page when the earliest of the buffered
+// programs completes (any slot, not the oldest: a page stuck behind a busy
+// die does not hold up pages bound for idle ones). Sustained writes then
 // complete at flash speed, bursts at DRAM/PCIe speed (early completion).
 // The data itself is always in the page store at once; the model only
 // decides when completions are due, and what Flush has to wait for.
@@ -14,24 +15,34 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <queue>
 #include <vector>
 
 namespace salix::ftl {
 
 class WriteBuffer {
  public:
-  explicit WriteBuffer(uint32_t slots) : drain_at_(slots, 0) {}
+  explicit WriteBuffer(uint32_t slots) : slots_(slots) {
+    std::vector<uint64_t> storage;
+    storage.reserve(slots);
+    busy_ = Heap(std::greater<uint64_t>(), std::move(storage));
+  }
 
-  uint32_t slots() const { return static_cast<uint32_t>(drain_at_.size()); }
+  uint32_t slots() const { return slots_; }
 
   // A page whose data is in the controller at 'ready' and whose program
   // completes at 'programmed'. Returns when the write may be acknowledged.
   // REQUIRES: slots() > 0.
   uint64_t Admit(uint64_t ready, uint64_t programmed) {
-    uint64_t& slot = drain_at_[next_];
-    const uint64_t accepted = std::max(ready, slot);
-    slot = programmed;
-    next_ = next_ + 1 == drain_at_.size() ? 0 : next_ + 1;
+    // Slots whose programs are over by 'ready' are free again.
+    while (!busy_.empty() && busy_.top() <= ready) busy_.pop();
+    uint64_t accepted = ready;
+    if (busy_.size() == slots_) {
+      accepted = busy_.top();
+      busy_.pop();
+    }
+    busy_.push(std::max(programmed, accepted));
     drained_at_ = std::max(drained_at_, programmed);
     return accepted;
   }
@@ -40,8 +51,10 @@ class WriteBuffer {
   uint64_t drained_at() const { return drained_at_; }
 
  private:
-  std::vector<uint64_t> drain_at_;
-  size_t next_ = 0;
+  using Heap = std::priority_queue<uint64_t, std::vector<uint64_t>,
+                                   std::greater<uint64_t>>;
+  uint32_t slots_;
+  Heap busy_;  // drain times of the occupied slots, earliest on top
   uint64_t drained_at_ = 0;
 };
 
