@@ -36,6 +36,7 @@ struct Record {
     Record r{};
     r.lpa = rng() % n;
     r.version = v;
+    if (rng() % 10 == 0) ftl.Background(0);  // idle: background GC steps
     const bool trim = rng() % 20 == 0;
     r.kind = trim ? 2 : 0;
     r.count = trim ? static_cast<uint32_t>(std::min<uint64_t>(n - r.lpa, 1 + rng() % 6)) : 1;

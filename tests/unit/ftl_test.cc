@@ -38,7 +38,8 @@ void RequireConsistent(const Ftl& f) {
   REQUIRE(!why.has_value());
 }
 
-// Random writes (mostly), trims; 'passes' device capacities of writes.
+// Random writes (mostly), trims and idle time for background GC;
+// 'passes' device capacities of operations.
 void RandomOps(Ftl& f, Oracle& oracle, std::mt19937_64& rng, uint64_t version,
                double passes, int check_every) {
   const uint64_t n = f.user_pages();
@@ -47,7 +48,10 @@ void RandomOps(Ftl& f, Oracle& oracle, std::mt19937_64& rng, uint64_t version,
   std::uniform_int_distribution<int> kind(0, 99);
   for (uint64_t i = 0; i < ops; ++i) {
     const uint64_t lpa = lpa_of(rng);
-    if (kind(rng) < 5) {
+    const int k = kind(rng);
+    // Idle moments: background GC jobs advance between host commands.
+    if (k >= 90) f.Background(0);
+    if (k < 5) {
       const uint64_t count = std::min<uint64_t>(n - lpa, 1 + rng() % 8);
       REQUIRE(f.Trim(lpa, count, 0).ok());
       for (uint64_t k = lpa; k < lpa + count; ++k) oracle.erase(k);
