@@ -8,10 +8,14 @@
 namespace salix::flash {
 
 Interval BusTimeline::Reserve(uint64_t now, uint64_t ready, uint64_t bytes) {
-  // Forget what is over; the set stays as long as the transfers booked.
-  while (!busy_.empty() && busy_.begin()->second <= now) {
-    last_end_ = std::max(last_end_, busy_.begin()->second);
-    busy_.erase(busy_.begin());
+  // Forget what is over; the array stays as long as the transfers booked.
+  while (head_ < busy_.size() && busy_[head_].end <= now) {
+    last_end_ = std::max(last_end_, busy_[head_].end);
+    head_++;
+  }
+  if (head_ == busy_.size() || (head_ >= 64 && head_ * 2 >= busy_.size())) {
+    busy_.erase(busy_.begin(), busy_.begin() + static_cast<ptrdiff_t>(head_));
+    head_ = 0;
   }
 
   const uint64_t dur = TransferNs(bytes, mbps_);
@@ -20,37 +24,33 @@ Interval BusTimeline::Reserve(uint64_t now, uint64_t ready, uint64_t bytes) {
   if (dur == 0) return {ready, ready};
   busy_ns_ += dur;
 
-  // First interval that could overlap [ready, ...): the one starting at or
-  // before 'ready' if it is still busy then, else the next one.
+  // First interval still busy at 'ready' or later.
+  auto first = busy_.begin() + static_cast<ptrdiff_t>(head_);
+  auto it = std::partition_point(
+      first, busy_.end(), [ready](const Interval& i) { return i.end <= ready; });
   uint64_t start = ready;
-  auto it = busy_.upper_bound(ready);
-  if (it != busy_.begin() && std::prev(it)->second > ready) --it;
   for (int tried = 0; it != busy_.end(); ++it, ++tried) {
-    if (it->second <= start) continue;
-    if (it->first >= start + dur) break;  // fits in the gap before *it
-    start = it->second;
+    if (it->start >= start + dur) break;  // fits in the gap before *it
+    start = it->end;
     if (tried == kMaxGapsTried) {  // give up on gaps: queue at the end
-      start = std::max(start, std::prev(busy_.end())->second);
+      start = std::max(start, busy_.back().end);
       it = busy_.end();
       break;
     }
   }
   const Interval booked{start, start + dur};
   // Merge with touching neighbours so back-to-back transfers stay one entry.
-  auto prev = it == busy_.begin() ? busy_.end() : std::prev(it);
-  const bool join_prev = prev != busy_.end() && prev->second == booked.start;
-  const bool join_next = it != busy_.end() && it->first == booked.end;
+  const bool join_prev = it != first && std::prev(it)->end == booked.start;
+  const bool join_next = it != busy_.end() && it->start == booked.end;
   if (join_prev && join_next) {
-    prev->second = it->second;
+    std::prev(it)->end = it->end;
     busy_.erase(it);
   } else if (join_prev) {
-    prev->second = booked.end;
+    std::prev(it)->end = booked.end;
   } else if (join_next) {
-    const uint64_t end = it->second;
-    busy_.erase(it);
-    busy_.emplace(booked.start, end);
+    it->start = booked.start;
   } else {
-    busy_.emplace_hint(it, booked.start, booked.end);
+    busy_.insert(it, booked);
   }
   return booked;
 }

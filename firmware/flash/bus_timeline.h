@@ -8,7 +8,8 @@
 // first). A saturated device books far ahead (garbage collection queues
 // whole blocks of copies), so the search for a gap is bounded: after
 // kMaxGapsTried gaps too short for it, a transfer queues after the last
-// booking. Cost per reservation: O(log n + kMaxGapsTried).
+// booking. Cost per reservation: O(log n + kMaxGapsTried) plus moving the
+// intervals booked after the new one (few: bookings mostly append).
 //
 // Clock: nanoseconds of the model clock, never wall time.
 // REQUIRES: the 'now' passed to successive Reserve calls never decreases;
@@ -17,8 +18,9 @@
 #ifndef SALIX_FLASH_BUS_TIMELINE_H
 #define SALIX_FLASH_BUS_TIMELINE_H
 
+#include <cstddef>
 #include <cstdint>
-#include <map>
+#include <vector>
 
 namespace salix::flash {
 
@@ -39,7 +41,7 @@ class BusTimeline {
   // The end of the last booked transfer (0 if none): when the bus goes idle
   // if nothing else is booked.
   uint64_t idle_at() const {
-    return busy_.empty() ? last_end_ : std::prev(busy_.end())->second;
+    return busy_.size() == head_ ? last_end_ : busy_.back().end;
   }
   static constexpr int kMaxGapsTried = 32;
   uint64_t mbps() const { return mbps_; }
@@ -51,7 +53,10 @@ class BusTimeline {
 
  private:
   uint64_t mbps_;
-  std::map<uint64_t, uint64_t> busy_;  // start -> end; disjoint, not touching
+  // Sorted, disjoint, not touching; entries before head_ are over (dropped
+  // in batches so the front is not erased one by one).
+  std::vector<Interval> busy_;
+  size_t head_ = 0;
   uint64_t last_end_ = 0;
   uint64_t busy_ns_ = 0;
   uint64_t bytes_ = 0;
