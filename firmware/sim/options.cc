@@ -284,6 +284,10 @@ Result<SimOptions, std::string> ParseSimArgs(std::span<const char* const> args) 
           "--read-ratio does not apply to a trace: each request's Type says "
           "read or write"));
     }
+    if (o.writes_set) {
+      return Err(std::string(
+          "--writes does not apply to a trace: it is replayed once, to its end"));
+    }
   } else if (!o.trace_path.empty()) {
     return Err(std::string("--trace FILE goes with --workload trace"));
   }

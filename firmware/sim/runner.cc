@@ -64,7 +64,7 @@ class Runner {
                                       const char* name, bool measured,
                                       const salix_stats_log& start,
                                       PhaseFigures* fig);
-  std::optional<std::string> Report(const char* name, double fraction,
+  std::optional<std::string> MaybeReportProgress(const char* name, double fraction,
                                     const salix_stats_log& start,
                                     uint64_t phase_start_ns, uint64_t ops);
   std::unique_ptr<Workload> MakeMeasuredWorkload(std::string* error);
@@ -152,7 +152,7 @@ std::optional<std::string> Runner::Setup() {
   return std::nullopt;
 }
 
-std::optional<std::string> Runner::Report(const char* name, double fraction,
+std::optional<std::string> Runner::MaybeReportProgress(const char* name, double fraction,
                                           const salix_stats_log& start,
                                           uint64_t phase_start_ns,
                                           uint64_t ops) {
@@ -282,7 +282,8 @@ std::optional<std::string> Runner::RunPhase(Workload& w, const Limit& limit,
                                               ? done_writes
                                               : done_ops) / target
                                  : -1.0;
-        if (auto e = Report(name, done, start, phase_start_ns, done_ops)) {
+        if (auto e = MaybeReportProgress(name, done, start, phase_start_ns,
+                                          done_ops)) {
           return e;
         }
       }

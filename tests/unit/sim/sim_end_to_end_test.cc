@@ -99,20 +99,50 @@ TEST_CASE("The same seed gives the same simulation") {
   CHECK(a.measured.sim_ns == b.measured.sim_ns);
 }
 
-TEST_CASE("A malformed trace line fails the run with its location") {
+namespace {
+
+// Writes text to a new temporary .csv file and returns its path.
+std::string TempTrace(const std::string& text) {
   char path[] = "/tmp/salix-sim-test-XXXXXX.csv";
   int fd = mkstemps(path, 4);
   REQUIRE(fd >= 0);
-  std::string text = "1,h,0,Write,0,4096,1\n2,h,0,Write,4096,4096,1\n3,h,0,Erase,0,4096,1\n";
   REQUIRE(write(fd, text.data(), text.size()) == ssize_t(text.size()));
   close(fd);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("A trace replays once: every request, split and wrapped, as I/Os") {
+  // 1 MiB namespace; the second request wraps, the third is split in two.
+  std::string path = TempTrace(
+      "10,h,0,Write,0,4096,1\n"
+      "20,h,0,Write,1044480,8192,1\n"
+      "30,h,0,Read,0,262144,1\n");
   SimOptions o = Options({"--personality", "nossd", "--capacity", "1M",
-                          "--workload", "trace", "--trace", path,
+                          "--workload", "trace", "--trace", path.c_str(),
+                          "--precondition", "off", "--progress", "off"});
+  RunResult r;
+  std::string json = RunJson(o, &r);
+  unlink(path.c_str());
+  CHECK(r.trace_requests == 3);
+  CHECK(r.measured.writes == 3);  // 1 + the wrapped request's 2 pieces
+  CHECK(r.measured.reads == 2);   // 256 KiB in 128 KiB I/Os
+  CHECK(r.delta.host_bytes_written == 12288);
+  CHECK(r.delta.host_bytes_read == 262144);
+  CHECK(json.find("\"trace_requests\":3") != std::string::npos);
+}
+
+TEST_CASE("A malformed trace line fails the run with its location") {
+  std::string path = TempTrace(
+      "1,h,0,Write,0,4096,1\n2,h,0,Write,4096,4096,1\n3,h,0,Erase,0,4096,1\n");
+  SimOptions o = Options({"--personality", "nossd", "--capacity", "1M",
+                          "--workload", "trace", "--trace", path.c_str(),
                           "--progress", "off"});
   auto r = RunSimulation(o);
-  unlink(path);
+  unlink(path.c_str());
   REQUIRE_FALSE(r.ok());
-  CHECK_THAT(r.error(), Catch::Contains(std::string(path) + ":3: "));
+  CHECK_THAT(r.error(), Catch::Contains(path + ":3: "));
 }
 
 TEST_CASE("ftl end to end: media figures and exactly the host writes asked") {

@@ -82,6 +82,8 @@ TEST_CASE("Bad values are rejected naming the option") {
       {{"--workload", "trace"}, "--trace FILE"},
       {{"--workload", "trace", "--trace", "t.csv", "--read-ratio", "0.5"},
        "--read-ratio"},
+      {{"--workload", "trace", "--trace", "t.csv", "--writes", "2"}, "--writes"},
+      {{"--trace", "t.csv"}, "--workload trace"},
   };
   for (const auto& [args, says] : cases) {
     auto r = Parse(args);
