@@ -133,6 +133,27 @@ TEST_CASE("A trace replays once: every request, split and wrapped, as I/Os") {
   CHECK(json.find("\"trace_requests\":3") != std::string::npos);
 }
 
+TEST_CASE("Original trace timing issues requests no earlier than their timestamps") {
+  // Two requests 1 s apart (10^7 ticks of 100 ns): the phase lasts >= 1 s of
+  // simulated time even on nossd, where commands take no time at all.
+  std::string path = TempTrace(
+      "5000000,h,0,Write,0,4096,1\n"
+      "15000000,h,0,Write,4096,4096,1\n");
+  SimOptions o = Options({"--personality", "nossd", "--capacity", "1M",
+                          "--workload", "trace", "--trace", path.c_str(),
+                          "--trace-timing", "original", "--precondition", "off",
+                          "--progress", "off"});
+  RunResult r;
+  RunJson(o, &r);
+  CHECK(r.measured.writes == 2);
+  CHECK(r.measured.sim_ns >= 1'000'000'000);
+  CHECK(r.measured.sim_ns < 1'001'000'000);
+  o.trace_timing = TraceTiming::kAsap;
+  RunJson(o, &r);
+  unlink(path.c_str());
+  CHECK(r.measured.sim_ns < 1'000'000);
+}
+
 TEST_CASE("A malformed trace line fails the run with its location") {
   std::string path = TempTrace(
       "1,h,0,Write,0,4096,1\n2,h,0,Write,4096,4096,1\n3,h,0,Erase,0,4096,1\n");
