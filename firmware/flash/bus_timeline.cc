@@ -39,9 +39,12 @@ Interval BusTimeline::Reserve(uint64_t now, uint64_t ready, uint64_t bytes) {
     }
   }
   const Interval booked{start, start + dur};
-  // Merge with touching neighbours so back-to-back transfers stay one entry.
-  const bool join_prev = it != first && std::prev(it)->end == booked.start;
-  const bool join_next = it != busy_.end() && it->start == booked.end;
+  // Merge with touching neighbours (or ones behind a gap too short to use)
+  // so back-to-back transfers stay one entry.
+  const bool join_prev =
+      it != first && std::prev(it)->end + min_gap_ns_ > booked.start;
+  const bool join_next =
+      it != busy_.end() && booked.end + min_gap_ns_ > it->start;
   if (join_prev && join_next) {
     std::prev(it)->end = it->end;
     busy_.erase(it);

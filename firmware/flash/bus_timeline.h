@@ -32,7 +32,12 @@ struct Interval {
 class BusTimeline {
  public:
   // mbps = 0 makes every transfer instantaneous (bus not modelled).
-  explicit BusTimeline(uint64_t mbps = 0) : mbps_(mbps) {}
+  // Gaps shorter than 'min_gap_ns' left between two bookings are counted as
+  // busy (merged away): when every transfer is at least that long (a flash
+  // channel moving whole pages), such gaps could never be used, and
+  // dropping them keeps the array short.
+  explicit BusTimeline(uint64_t mbps = 0, uint64_t min_gap_ns = 0)
+      : mbps_(mbps), min_gap_ns_(min_gap_ns) {}
 
   // Books the earliest gap at or after 'ready' (>= now) long enough for
   // 'bytes'; returns the booked interval.
@@ -53,6 +58,7 @@ class BusTimeline {
 
  private:
   uint64_t mbps_;
+  uint64_t min_gap_ns_;
   // Sorted, disjoint, not touching; entries before head_ are over (dropped
   // in batches so the front is not erased one by one).
   std::vector<Interval> busy_;

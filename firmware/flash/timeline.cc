@@ -11,7 +11,11 @@ Timeline::Timeline(const Geometry& geometry, const Timing& timing)
     : geometry_(geometry),
       timing_(timing),
       dies_(geometry.dies()),
-      channels_(geometry.channels, BusTimeline(timing.channel_mbps)) {}
+      // Every flash transfer the FTL makes is a whole page: shorter gaps
+      // on a channel can never be used (see BusTimeline).
+      channels_(geometry.channels,
+                BusTimeline(timing.channel_mbps,
+                            TransferNs(geometry.page_size, timing.channel_mbps))) {}
 
 uint64_t Timeline::DoRead(uint32_t channel, uint32_t die, uint32_t page,
                           uint32_t planes, uint32_t bytes, uint64_t now) {
