@@ -280,11 +280,13 @@ std::string FormatSummary(const SimOptions& o, const RunResult& r,
                        ? Count(r.steady_ops_per_wall_second)
                        : std::string("-"),
                    env.total_wall_seconds));
-  line(fmt::format("memory:    peak RSS {}; CPU {:.1f} s ({:.0f}% of the wall time)",
-                   HumanBytes(env.peak_rss_bytes), env.cpu_seconds,
-                   env.total_wall_seconds > 0
-                       ? 100 * env.cpu_seconds / env.total_wall_seconds
-                       : 0.0));
+  // The CPU share only means something over a run long enough to time.
+  std::string cpu = fmt::format("CPU {:.1f} s", env.cpu_seconds);
+  if (env.total_wall_seconds >= 1) {
+    cpu += fmt::format(" ({:.0f}% of the wall time)",
+                       100 * env.cpu_seconds / env.total_wall_seconds);
+  }
+  line(fmt::format("memory:    peak RSS {}; {}", HumanBytes(env.peak_rss_bytes), cpu));
   line("rerun:     " + RerunCommand(o));
   return s;
 }
