@@ -26,11 +26,7 @@ Result<std::unique_ptr<Ftl>, std::string> Ftl::Open(const FtlOptions& o) {
   auto store = flash::PageStore::Open(o.geometry, so);
   if (!store.ok()) return Err(store.error());
   std::unique_ptr<Ftl> ftl(new Ftl(o, std::move(store).value()));
-  Status s = ftl->Recover();
-  if (!s.ok()) {
-    return Err(fmt::format("backing-file: recovery of '{}' failed: {}",
-                           o.backing_file, ftl->last_error_));
-  }
+  ftl->Recover();
   return ftl;
 }
 
@@ -448,15 +444,14 @@ void Ftl::Shutdown() {
   if (!WriteCheckpoint(CheckpointPath(), cp, &why)) last_error_ = why;
 }
 
-Status Ftl::Recover() {
-  if (!store_->persistent()) return Status();
+void Ftl::Recover() {
+  if (!store_->persistent()) return;
   from_checkpoint_ = LoadCheckpoint();
   // From here on writes change the flash: the checkpoint no longer
   // describes it, and must not be found after a crash.
   unlink(CheckpointPath().c_str());
   if (!from_checkpoint_) ScanOob();
   RebuildBlocks();
-  return Status();
 }
 
 bool Ftl::LoadCheckpoint() {

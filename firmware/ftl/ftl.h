@@ -172,7 +172,9 @@ class Ftl {
   bool WantsNewJob() const;
   bool TombstoneNeeded(uint64_t seq) const;
 
-  Status Recover();
+  // Never fails: a checkpoint that does not fit the flash is ignored and
+  // the OOB scan rebuilds everything the pages say.
+  void Recover();
   bool LoadCheckpoint();
   void ScanOob();
   void RebuildBlocks();
