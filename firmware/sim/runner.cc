@@ -64,9 +64,12 @@ class Runner {
                                       const char* name, bool measured,
                                       const salix_stats_log& start,
                                       PhaseFigures* fig);
-  std::optional<std::string> MaybeReportProgress(const char* name, double fraction,
-                                    const salix_stats_log& start,
-                                    uint64_t phase_start_ns, uint64_t ops);
+  // Every few wall seconds: reads the statistics page and calls progress_.
+  std::optional<std::string> MaybeReportProgress(const char* name,
+                                                 double fraction,
+                                                 const salix_stats_log& start,
+                                                 uint64_t phase_start_ns,
+                                                 uint64_t ops);
   std::unique_ptr<Workload> MakeMeasuredWorkload(std::string* error);
 
   const SimOptions& o_;
@@ -152,10 +155,9 @@ std::optional<std::string> Runner::Setup() {
   return std::nullopt;
 }
 
-std::optional<std::string> Runner::MaybeReportProgress(const char* name, double fraction,
-                                          const salix_stats_log& start,
-                                          uint64_t phase_start_ns,
-                                          uint64_t ops) {
+std::optional<std::string> Runner::MaybeReportProgress(
+    const char* name, double fraction, const salix_stats_log& start,
+    uint64_t phase_start_ns, uint64_t ops) {
   Clock::time_point now = Clock::now();
   double since = Seconds(now - last_report_wall_);
   if (since < kProgressSeconds) return std::nullopt;
@@ -206,12 +208,6 @@ std::optional<std::string> Runner::RunPhase(Workload& w, const Limit& limit,
           break;
         }
         have = true;
-        // A write beyond the limit ends the phase; reads before it still run.
-        if (op.write && issued_writes >= limit.writes) {
-          have = false;
-          generating = false;
-          break;
-        }
       }
       if (op.issue_ns != 0 && phase_start_ns + op.issue_ns > now) break;
       uint16_t cid = free_.back();
