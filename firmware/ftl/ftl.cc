@@ -40,12 +40,23 @@ Ftl::Ftl(const FtlOptions& o, std::unique_ptr<flash::PageStore> store)
       blocks_(*store_, o.wear_aware),
       l2p_(o.user_pages, kUnmapped),
       min_data_seq_(geometry_.total_blocks(), UINT64_MAX),
-      host_wp_(geometry_.dies()),
-      gc_wp_(geometry_.dies()),
+      host_(geometry_.dies(), WritePointBudget(o)),
+      gc_(geometry_.dies(), WritePointBudget(o)),
       jobs_(geometry_.dies()),
       page_buf_(o.metadata_only ? 0 : o.geometry.page_size) {}
 
 Ftl::~Ftl() = default;
+
+// An open block's unwritten pages are over-provisioning GC cannot use, half
+// a block per open block on average: with one host and one GC block open
+// on every die, a small drive with many dies and large blocks would keep
+// most of its spare space there and collect nearly full victims (WAF in
+// the hundreds). So each stream keeps at most a quarter of the spare
+// blocks open, and all dies only when the spare space allows.
+uint32_t Ftl::WritePointBudget(const FtlOptions& o) {
+  const uint64_t quarter = std::max<uint64_t>(1, o.spare_blocks() / 4);
+  return static_cast<uint32_t>(std::min<uint64_t>(o.geometry.dies(), quarter));
+}
 
 Status Ftl::Fail(std::string what) {
   last_error_ = std::move(what);
@@ -54,21 +65,27 @@ Status Ftl::Fail(std::string what) {
 
 // ---- allocation -------------------------------------------------------------
 
-std::optional<uint64_t> Ftl::TakePage(WritePoint& wp, uint32_t die) {
-  if (wp.block == BlockTable::kNil || wp.next_page == geometry_.pages_per_block) {
+bool Ftl::HasRoom(const WritePoint& wp) const {
+  return wp.block != BlockTable::kNil && wp.next_page < geometry_.pages_per_block;
+}
+
+std::optional<uint64_t> Ftl::TakePage(Stream& stream, uint32_t die) {
+  WritePoint& wp = stream.points[die];
+  if (!HasRoom(wp)) {
+    if (stream.open >= stream.budget) return std::nullopt;
     auto b = blocks_.Allocate(die);
     if (!b) return std::nullopt;
     wp.block = static_cast<uint32_t>(*b);
     wp.next_page = 0;
+    stream.open++;
   }
   uint64_t ppn = geometry_.FirstPageOfBlock(wp.block) + wp.next_page;
-  wp.next_page++;
+  if (++wp.next_page == geometry_.pages_per_block) stream.open--;
   return ppn;
 }
 
 Result<uint64_t> Ftl::HostPage(uint64_t now) {
   const uint32_t dies = geometry_.dies();
-  const uint32_t ppb = geometry_.pages_per_block;
   for (int attempt = 0;; ++attempt) {
     if (blocks_.free_blocks() <= active_jobs_ + 1) {
       Collect(now, false);  // what is left is GC's: finish a victim now
@@ -83,12 +100,11 @@ Result<uint64_t> Ftl::HostPage(uint64_t now) {
     for (uint32_t i = 0; i < dies; ++i) {
       uint32_t d = next_die_ + i;
       if (d >= dies) d -= dies;
-      WritePoint& wp = host_wp_[d];
-      bool has_room = wp.block != BlockTable::kNil && wp.next_page < ppb;
       // One free block per GC job plus one for a forced collection are
       // GC's: without them a victim's pages would have nowhere to go.
-      if (!has_room && (blocks_.free_blocks() <= active_jobs_ + 1 ||
-                        blocks_.free_blocks_on(d) == 0)) {
+      if (!HasRoom(host_.points[d]) &&
+          (blocks_.free_blocks() <= active_jobs_ + 1 ||
+           blocks_.free_blocks_on(d) == 0 || host_.open >= host_.budget)) {
         continue;
       }
       const uint64_t at = timeline_ ? timeline_->die_free_at(d) : 0;
@@ -97,7 +113,7 @@ Result<uint64_t> Ftl::HostPage(uint64_t now) {
     }
     if (pick != UINT32_MAX) {
       next_die_ = pick + 1 == dies ? 0 : pick + 1;
-      return *TakePage(host_wp_[pick], pick);
+      return *TakePage(host_, pick);
     }
     // Every die is out of room: collect regardless of the threshold. Each
     // collection frees at least one page (see Collect), so this ends.
@@ -108,15 +124,23 @@ Result<uint64_t> Ftl::HostPage(uint64_t now) {
 }
 
 std::optional<uint64_t> Ftl::GcPage(uint32_t die) {
-  if (auto p = TakePage(gc_wp_[die], die)) return p;
-  // The victim's die is full: keep copying to the die used last time, and
-  // only look for another when that one fills too (free blocks are few at
-  // steady state, so a scan per page would dominate GC).
+  Stream& gc = gc_;
+  if (HasRoom(gc.points[die])) return TakePage(gc, die);
+  // The victim's die has no open GC block: use one already open elsewhere
+  // (the last one used first; a scan per page would dominate GC), and only
+  // then open a block, on the victim's die if it can.
   const uint32_t dies = geometry_.dies();
   for (uint32_t i = 0; i < dies; ++i) {
     uint32_t d = gc_spill_die_ + i;
     if (d >= dies) d -= dies;
-    if (auto p = TakePage(gc_wp_[d], d)) {
+    if (HasRoom(gc.points[d])) {
+      gc_spill_die_ = d;
+      return TakePage(gc, d);
+    }
+  }
+  if (auto p = TakePage(gc, die)) return p;
+  for (uint32_t d = 0; d < dies; ++d) {
+    if (auto p = TakePage(gc, d)) {
       gc_spill_die_ = d;
       return p;
     }
@@ -420,8 +444,8 @@ Status Ftl::Format() {
   mapped_ = 0;
   std::fill(l2p_.begin(), l2p_.end(), kUnmapped);
   std::fill(min_data_seq_.begin(), min_data_seq_.end(), UINT64_MAX);
-  std::fill(host_wp_.begin(), host_wp_.end(), WritePoint{});
-  std::fill(gc_wp_.begin(), gc_wp_.end(), WritePoint{});
+  host_ = Stream(geometry_.dies(), host_.budget);
+  gc_ = Stream(geometry_.dies(), gc_.budget);
   std::fill(jobs_.begin(), jobs_.end(), GcJob{});
   active_jobs_ = 0;
   blocks_.Reset();
@@ -646,7 +670,7 @@ void Ftl::GetStats(MediaStats* out) const {
 uint64_t Ftl::metadata_bytes() const {
   return l2p_.size() * sizeof(uint32_t) +
          min_data_seq_.size() * sizeof(uint64_t) + blocks_.memory_bytes() +
-         (host_wp_.size() + gc_wp_.size()) * sizeof(WritePoint);
+         (host_.points.size() + gc_.points.size()) * sizeof(WritePoint);
 }
 
 }  // namespace salix::ftl

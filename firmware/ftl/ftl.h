@@ -146,11 +146,24 @@ class Ftl {
   // Pages a background step moves before looking at the host again.
   static constexpr uint32_t kBackgroundStepPages = 8;
 
+  // The write points of one kind of data (host or GC), one per die, of
+  // which at most 'budget' hold an open block at a time.
+  struct Stream {
+    Stream(uint32_t dies, uint32_t budget_) : points(dies), budget(budget_) {}
+    std::vector<WritePoint> points;
+    uint32_t open = 0;  // points whose block has room
+    uint32_t budget;
+  };
+  static uint32_t WritePointBudget(const FtlOptions& o);
+
+  bool HasRoom(const WritePoint& wp) const;
   // Next page for host data, collecting as needed.
   Result<uint64_t> HostPage(uint64_t now);
-  // Next page of die's GC stream (another die's when that one is full).
+  // Next page of the GC stream: the victim's die if it has an open GC
+  // block, else another open one, else a new block.
   std::optional<uint64_t> GcPage(uint32_t die);
-  std::optional<uint64_t> TakePage(WritePoint& wp, uint32_t die);
+  // Next page of 'die' in 'stream', opening a block within the budget.
+  std::optional<uint64_t> TakePage(Stream& stream, uint32_t die);
   // Programs one page and updates the block table.
   Result<uint64_t> Program(uint64_t ppn, const flash::Oob& oob,
                            std::span<const uint8_t> data, uint64_t now);
@@ -189,7 +202,7 @@ class Ftl {
   BlockTable blocks_;
   std::vector<uint32_t> l2p_;
   std::vector<uint64_t> min_data_seq_;  // per block, for tombstone expiry
-  std::vector<WritePoint> host_wp_, gc_wp_;  // per die
+  Stream host_, gc_;
   std::vector<GcJob> jobs_;                  // at most one per die
   uint64_t active_jobs_ = 0;
   uint64_t background_wake_ = 0;  // when Background() has work next

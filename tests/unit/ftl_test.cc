@@ -235,7 +235,10 @@ TEST_CASE("FTL wear-aware allocation takes the least-erased free block of "
 
 TEST_CASE("FTL timing: a read costs tR plus the channel transfer; dies "
           "overlap; a read waits behind a program on its die") {
-  auto o = MustOptions(SmallFlash({{"timing.mode", "realtime"},
+  // Enough spare blocks for a write point on every die (see
+  // Ftl::WritePointBudget), so writes stripe over all four.
+  auto o = MustOptions(SmallFlash({{"ftl.op-percent", "150"},
+                                   {"timing.mode", "realtime"},
                                    {"timing.read-ns", "40000"},
                                    {"timing.program-ns", "200000"},
                                    {"timing.channel-mbps", "400"},
