@@ -86,7 +86,7 @@ std::optional<uint64_t> Ftl::TakePage(Stream& stream, uint32_t die) {
 
 Result<uint64_t> Ftl::HostPage(uint64_t now) {
   const uint32_t dies = geometry_.dies();
-  for (int attempt = 0;; ++attempt) {
+  for (;;) {
     if (blocks_.free_blocks() <= active_jobs_ + 1) {
       Collect(now, false);  // what is left is GC's: finish a victim now
     } else if (blocks_.free_blocks() <= active_jobs_ + options_.gc_fg_blocks) {
