@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "core/data_transfer.h"
@@ -101,6 +102,11 @@ class Personality {
 
   // Media counters; false for personalities without a flash model (nossd).
   virtual bool GetMediaStats(MediaStats* /*out*/) const { return false; }
+
+  // Why the last command failed inside the personality (a flash error, a
+  // broken invariant: faults of the device, not of the guest), or empty.
+  // Reading it clears it; the controller logs it with the command.
+  virtual std::string TakeFault() { return {}; }
 
   // Background work due by now_ns (garbage collection, write-buffer drain).
   // The controller calls it from every run and folds the returned time (the

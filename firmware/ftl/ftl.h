@@ -43,6 +43,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/personality.h"
@@ -107,6 +108,8 @@ class Ftl {
   bool gc_active() const;
   uint64_t metadata_bytes() const;
   const std::string& last_error() const { return last_error_; }
+  // The last error, cleared.
+  std::string TakeError() { return std::exchange(last_error_, {}); }
   const flash::PageStore& store() const { return *store_; }
   // Cross-checks the mapping, the OOB, the block table and the counters
   // (every mapped page is programmed and names its LPA in OOB; each block's

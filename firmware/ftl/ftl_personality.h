@@ -70,6 +70,7 @@ class FtlPersonality final : public Personality {
   void Shutdown() override;
   bool GetMediaStats(MediaStats* out) const override;
   uint64_t Background(uint64_t now_ns) override;
+  std::string TakeFault() override { return ftl_->TakeError(); }
 
   const Ftl& ftl() const { return *ftl_; }
 

@@ -339,6 +339,11 @@ void Controller::Execute(SubmissionQueue& sq, const nvme::Sqe& sqe,
         !(r.status == Status::CompareFailure())) {
       health_.media_errors++;
     }
+    // Not the guest's doing: say why, for whoever reads the host's log.
+    if (std::string why = personality_->TakeFault(); !why.empty()) {
+      log_.Info("{} fault (sq {} cid {}, {}): {}", personality_->name(), sqid,
+                sqe.cid, r.status.ToString(), why);
+    }
   }
   nvme::Cqe cqe{};
   cqe.dw0 = r.dw0;

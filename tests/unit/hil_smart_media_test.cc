@@ -69,3 +69,37 @@ TEST_CASE("SMART without media statistics reports a new drive") {
 }
 
 }  // namespace salix::test
+
+namespace salix::test {
+
+TEST_CASE("a personality's internal fault is logged with the failing command") {
+  auto knobs = std::make_shared<PersonalityKnobs>();
+  knobs->fault = "injected: mapping points at an erased page";
+  ManualHost h(std::make_unique<WrappedNossd>(knobs));
+  std::vector<std::string> lines;
+  h.ctrl.logger().Set(
+      [](void* opaque, int, const char* m) {
+        static_cast<std::vector<std::string>*>(opaque)->push_back(m);
+      },
+      &lines);
+  h.Start();
+  nvme::Sqe flush{};
+  flush.opcode = SALIX_IO_FLUSH;
+  flush.nsid = 1;
+  flush.cid = 9;
+  h.Io(flush);
+  h.ctrl.Run(h.platform.NowNs());
+  REQUIRE(h.ReapIo() == 1);
+  CHECK(Status::FromCqeField(h.IoCqe(0).status) == Status::WriteFault());
+  bool logged = false;
+  for (const auto& l : lines) {
+    if (l.find("injected: mapping points at an erased page") != std::string::npos &&
+        l.find("cid 9") != std::string::npos) {
+      logged = true;
+    }
+  }
+  CHECK(logged);
+  CHECK(knobs->fault.empty());  // taken once
+}
+
+}  // namespace salix::test

@@ -11,6 +11,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/backing_memory.h"
@@ -25,6 +27,8 @@ struct PersonalityKnobs {
   // Background(now) -> next wanted time; empty: never wants to run.
   std::function<uint64_t(uint64_t)> background;
   std::vector<uint64_t> background_calls;  // now_ns of every call
+  // Non-empty: Flush fails with Write Fault and TakeFault() explains it.
+  std::string fault;
 };
 
 class WrappedNossd final : public Personality {
@@ -61,7 +65,11 @@ class WrappedNossd final : public Personality {
   IoResult Deallocate(const IoRequest& r) override {
     return Later(inner_.Deallocate(r));
   }
-  IoResult Flush(uint64_t now) override { return Later(inner_.Flush(now)); }
+  IoResult Flush(uint64_t now) override {
+    if (!knobs_->fault.empty()) return {Status::WriteFault(), now};
+    return Later(inner_.Flush(now));
+  }
+  std::string TakeFault() override { return std::exchange(knobs_->fault, {}); }
   Status Format(unsigned i, bool e) override { return inner_.Format(i, e); }
   void Shutdown() override {}
 
