@@ -410,7 +410,7 @@ uint64_t Ftl::Background(uint64_t now) {
   bool victims_left = true;
   for (GcJob& job : jobs_) {
     if (!job.active()) {
-          if (!victims_left || !WantsNewJob()) continue;
+      if (!victims_left || !WantsNewJob()) continue;
       if (!StartJob(job, true)) {
         victims_left = false;
         continue;
