@@ -12,6 +12,7 @@
 #ifndef SALIX_CORE_PERSONALITY_H
 #define SALIX_CORE_PERSONALITY_H
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -26,6 +27,10 @@ struct LbaFormat {
   uint32_t lba_size;       // bytes, power of two >= 512
   uint16_t metadata_size;  // bytes per LBA (0: none)
 };
+
+// The formats block personalities offer: 512 B and 4 KiB, no metadata.
+inline constexpr std::array<LbaFormat, 2> kStandardLbaFormats{
+    LbaFormat{512, 0}, LbaFormat{4096, 0}};
 
 // One LBA range command. REQUIRES (checked by the HIL): nlb >= 1 and
 // slba + nlb <= capacity_blocks().

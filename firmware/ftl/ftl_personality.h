@@ -74,8 +74,7 @@ class FtlPersonality final : public Personality {
 
   const Ftl& ftl() const { return *ftl_; }
 
-  static constexpr std::array<LbaFormat, 2> kFormats{
-      LbaFormat{512, 0}, LbaFormat{4096, 0}};
+  static constexpr const auto& kFormats = kStandardLbaFormats;
 
  private:
   // Visits the logical pages of [slba, slba + nlb): fn(lpa, byte offset in

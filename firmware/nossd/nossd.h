@@ -58,8 +58,7 @@ class NossdPersonality final : public Personality {
   Status Format(unsigned index, bool erase) override;
   void Shutdown() override;
 
-  static constexpr std::array<LbaFormat, 2> kFormats{
-      LbaFormat{512, 0}, LbaFormat{4096, 0}};
+  static constexpr const auto& kFormats = kStandardLbaFormats;
 
  private:
   uint64_t Offset(uint64_t lba) const { return lba * lba_size(); }
