@@ -41,11 +41,14 @@
       SALIX_EFFECT_CSUPP)                                                      \
     X(FORMAT_NVM, 0x80, "Format NVM",                                          \
       SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC | SALIX_EFFECT_NCC |              \
-          SALIX_EFFECT_NIC | SALIX_EFFECT_CSE_NS)
+          SALIX_EFFECT_NIC | SALIX_EFFECT_CSE_NS)                             \
+    X(FAULT_INJECTION, 0xC0, "Salix Fault Injection", SALIX_EFFECT_CSUPP)
 /*
- * Vendor-specific admin range C0h-FFh: reserved for later issues (parity,
- * app RPC, statistics, fault injection). Add entries to SALIX_ADMIN_COMMANDS
- * with their effects; nothing else needs editing for the effects log.
+ * Vendor-specific admin range C0h-FFh. Opcode bits 1:0 give the data
+ * direction (01b host to device, 10b device to host), which Linux
+ * passthrough relies on. Layouts: array_commands.h. Add entries to
+ * SALIX_ADMIN_COMMANDS with their effects; nothing else needs editing for
+ * the effects log.
  */
 
 /* NVM I/O command set. */
@@ -57,11 +60,16 @@
     X(WRITE_ZEROES, 0x08, "Write Zeroes",                                      \
       SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)                                  \
     X(DATASET_MANAGEMENT, 0x09, "Dataset Management",                          \
-      SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)
+      SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)                                  \
+    X(COPY, 0x19, "Copy", SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)              \
+    X(PARITY_COMPUTE, 0x81, "Salix Parity Compute",                           \
+      SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)                                  \
+    X(READ_TAGS, 0x82, "Salix Read Tags", SALIX_EFFECT_CSUPP)
 /*
- * Vendor-specific I/O range 80h-FFh: reserved for later issues (parity
- * conversion, app invocation). Standard commands (Copy 19h, Zone Management
- * 79h/7Ah, Zone Append 7Dh) go above in spec order when implemented.
+ * Vendor-specific I/O range 80h-FFh (parity, tags; app invocation later),
+ * direction bits as for admin; layouts in array_commands.h. Standard
+ * commands (Zone Management 79h/7Ah, Zone Append 7Dh) go above in spec
+ * order when implemented.
  */
 
 #define SALIX_OPCODE_ENUM_ADMIN_(sym, op, name, eff) SALIX_ADMIN_##sym = op,
