@@ -1,0 +1,379 @@
+// uring_device.cc - io_uring NVMe passthrough device (see uring_device.h).
+#include "uring_device.h"
+
+#include <fcntl.h>
+#include <libnvme.h>
+#include <linux/nvme_ioctl.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <sstream>
+
+#include "salix/host/discovery.h"
+
+namespace salix::host {
+namespace linux_backend {
+namespace {
+
+namespace fs = std::filesystem;
+
+// NVMe status as the kernel returns it (CQE status >> 1: SC, SCT, CRD, M,
+// DNR) -> the Device contract's (SCT << 8) | SC.
+uint16_t status_code(int kernel_status) {
+  return static_cast<uint16_t>(kernel_status & 0x7ff);
+}
+
+std::string trim(const char* p, size_t n) {
+  std::string s(p, strnlen(p, n));
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
+}
+
+std::optional<uint64_t> read_sysfs_number(const fs::path& p) {
+  std::ifstream in(p);
+  uint64_t v = 0;
+  if (in >> v) return v;
+  return std::nullopt;
+}
+
+// Who holds an flock on the file behind fd, from /proc/locks:
+//   "1: FLOCK  ADVISORY  WRITE 2345 00:05:210 0 EOF"
+std::string lock_holder(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return "";
+  std::string want = fmt::format("{:02x}:{:02x}:{}", major(st.st_dev), minor(st.st_dev),
+                                 static_cast<unsigned long>(st.st_ino));
+  std::ifstream locks("/proc/locks");
+  std::string line;
+  while (std::getline(locks, line)) {
+    if (line.find("FLOCK") == std::string::npos) continue;
+    if (line.find(" " + want + " ") == std::string::npos) continue;
+    std::istringstream words(line);
+    std::string id, kind, advisory, mode, pid;
+    words >> id >> kind >> advisory >> mode >> pid;
+    if (mode == "->") continue;  // a waiter, not the holder
+    std::ifstream comm("/proc/" + pid + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    return name.empty() ? fmt::format("pid {}", pid) : fmt::format("pid {} ({})", pid, name);
+  }
+  return "";
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+// Largest transfer a passthrough command may carry: the namespace queue's
+// max_hw_sectors (which the kernel derives from MDTS) and, since user pages
+// are mapped one segment each, max_segments pages.
+uint32_t max_transfer(const std::string& generic_name, const std::string& block_name,
+                      const nvme_id_ctrl& id) {
+  uint64_t limit = id.mdts ? (uint64_t{4096} << id.mdts) : 0;  // CAP.MPSMIN = 4 KiB
+  fs::path queue = fs::path("/sys/block") / block_name / "queue";
+  if (auto kb = read_sysfs_number(queue / "max_hw_sectors_kb")) {
+    limit = limit ? std::min(limit, *kb * 1024) : *kb * 1024;
+  }
+  if (auto segs = read_sysfs_number(queue / "max_segments")) {
+    uint64_t by_segments = *segs * uint64_t{4096};
+    limit = limit ? std::min(limit, by_segments) : by_segments;
+  }
+  (void)generic_name;
+  return static_cast<uint32_t>(std::min<uint64_t>(limit, UINT32_MAX));
+}
+
+}  // namespace
+
+UringDevice::UringDevice(DeviceInfo info, LinuxDevicePaths paths, int ns_fd, int ctrl_fd,
+                         unsigned queue_depth)
+    : info_(std::move(info)),
+      paths_(std::move(paths)),
+      ns_fd_(ns_fd),
+      ctrl_fd_(ctrl_fd),
+      queue_depth_(queue_depth),
+      slots_(queue_depth) {
+  free_slots_.reserve(queue_depth);
+  for (uint32_t i = queue_depth; i > 0; --i) free_slots_.push_back(i - 1);
+}
+
+int UringDevice::InitRing() {
+  io_uring_params params{};
+  params.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+  // The completion queue (twice the entries by default) never overflows:
+  // at most queue_depth_ commands are in flight.
+  int rc = io_uring_queue_init_params(queue_depth_, &ring_, &params);
+  ring_ready_ = rc == 0;
+  return rc;
+}
+
+UringDevice::~UringDevice() {
+  // Commands still in flight would complete into freed memory: wait them out
+  // (their completion functions are not called any more).
+  while (ring_ready_ && in_flight_ > 0) {
+    Flush();
+    io_uring_cqe* cqe = nullptr;
+    if (io_uring_wait_cqe(&ring_, &cqe) < 0) break;
+    io_uring_cqe_seen(&ring_, cqe);
+    --in_flight_;
+  }
+  if (ring_ready_) io_uring_queue_exit(&ring_);
+  close(ns_fd_);
+  if (ctrl_fd_ >= 0) close(ctrl_fd_);  // the flock goes with ns_fd_
+}
+
+bool UringDevice::Submit(const DeviceCommand& cmd, CompletionFn fn, void* ctx) {
+  if (free_slots_.empty() || !ring_ready_) return false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    Flush();
+    sqe = io_uring_get_sqe(&ring_);
+    if (sqe == nullptr) return false;
+  }
+  uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  slots_[slot] = Slot{fn, ctx};
+
+  std::memset(sqe, 0, 2 * sizeof(*sqe));  // SQE128: the command area follows
+  sqe->opcode = IORING_OP_URING_CMD;
+  sqe->fd = ns_fd_;
+  sqe->cmd_op = NVME_URING_CMD_IO;
+  sqe->user_data = slot;
+  auto* nc = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
+  nc->opcode = cmd.opcode;
+  nc->nsid = cmd.nsid ? cmd.nsid : info_.nsid;
+  nc->cdw2 = cmd.cdw2;
+  nc->cdw3 = cmd.cdw3;
+  nc->addr = reinterpret_cast<uintptr_t>(cmd.data);
+  nc->data_len = cmd.data ? cmd.data_len : 0;
+  nc->cdw10 = cmd.cdw10;
+  nc->cdw11 = cmd.cdw11;
+  nc->cdw12 = cmd.cdw12;
+  nc->cdw13 = cmd.cdw13;
+  nc->cdw14 = cmd.cdw14;
+  nc->cdw15 = cmd.cdw15;
+  ++in_flight_;
+  ++unsubmitted_;
+  return true;
+}
+
+void UringDevice::Flush() {
+  if (unsubmitted_ == 0) return;
+  int rc = io_uring_submit(&ring_);
+  if (rc >= 0) {
+    unsubmitted_ -= std::min<unsigned>(unsubmitted_, static_cast<unsigned>(rc));
+  }
+  // rc < 0 (-EAGAIN, -EBUSY, -EINTR): the entries stay in the ring; retried
+  // at the next Poll.
+}
+
+size_t UringDevice::Reap() {
+  struct Done {
+    uint32_t slot;
+    DeviceCompletion c;
+  };
+  Done done[64];
+  size_t total = 0;
+  for (;;) {
+    size_t n = 0;
+    unsigned head;
+    io_uring_cqe* cqe;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      Done& d = done[n];
+      d.slot = static_cast<uint32_t>(cqe->user_data);
+      d.c = DeviceCompletion{};
+      if (cqe->res < 0) {
+        d.c.errno_ = cqe->res;
+      } else {
+        d.c.status = status_code(cqe->res);
+        d.c.dw0 = static_cast<uint32_t>(cqe->big_cqe[0]);
+      }
+      if (++n == std::size(done)) break;
+    }
+    if (n == 0) return total;
+    io_uring_cq_advance(&ring_, static_cast<unsigned>(n));
+    for (size_t i = 0; i < n; ++i) {
+      Slot s = slots_[done[i].slot];
+      free_slots_.push_back(done[i].slot);
+      --in_flight_;
+      if (s.fn) s.fn(s.ctx, done[i].c);
+    }
+    total += n;
+  }
+}
+
+size_t UringDevice::Poll(unsigned wait_us) {
+  Flush();
+  size_t n = Reap();
+  if (n > 0 || wait_us == 0 || in_flight_ == 0) return n;
+  __kernel_timespec ts{};
+  ts.tv_sec = wait_us / 1000000;
+  ts.tv_nsec = static_cast<long long>(wait_us % 1000000) * 1000;
+  io_uring_cqe* cqe = nullptr;
+  (void)io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);  // -ETIME: nothing yet
+  return Reap();
+}
+
+DeviceCompletion UringDevice::Admin(const DeviceCommand& cmd) {
+  nvme_passthru_cmd pc{};
+  pc.opcode = cmd.opcode;
+  pc.nsid = cmd.nsid ? cmd.nsid : info_.nsid;
+  pc.cdw2 = cmd.cdw2;
+  pc.cdw3 = cmd.cdw3;
+  pc.addr = reinterpret_cast<uintptr_t>(cmd.data);
+  pc.data_len = cmd.data ? cmd.data_len : 0;
+  pc.cdw10 = cmd.cdw10;
+  pc.cdw11 = cmd.cdw11;
+  pc.cdw12 = cmd.cdw12;
+  pc.cdw13 = cmd.cdw13;
+  pc.cdw14 = cmd.cdw14;
+  pc.cdw15 = cmd.cdw15;
+  DeviceCompletion c;
+  int rc = ioctl(ctrl_fd_, NVME_IOCTL_ADMIN_CMD, &pc);
+  if (rc < 0) {
+    c.errno_ = -errno;
+  } else {
+    c.status = status_code(rc);
+    c.dw0 = pc.result;
+  }
+  return c;
+}
+
+}  // namespace linux_backend
+
+Result<LinuxDevicePaths> ResolveLinuxDevice(const std::string& path) {
+  std::string name = path.substr(path.rfind('/') + 1);
+  static const std::regex kGeneric(R"(ng(\d+)n(\d+))");
+  static const std::regex kBlock(R"(nvme(\d+)n(\d+))");
+  std::smatch m;
+  LinuxDevicePaths p;
+  if (std::regex_match(name, m, kGeneric) || std::regex_match(name, m, kBlock)) {
+    p.generic = fmt::format("/dev/ng{}n{}", m[1].str(), m[2].str());
+    p.block = fmt::format("/dev/nvme{}n{}", m[1].str(), m[2].str());
+  } else {
+    return Error{fmt::format("{}: not an NVMe namespace (want /dev/ngXnY or /dev/nvmeXnY)", path)};
+  }
+  // The controller: the generic device's parent in sysfs is the controller
+  // (nvme0), or with native multipath the subsystem, whose controllers are
+  // listed inside it.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path sys = fs::canonical(fs::path("/sys/class/nvme-generic") / p.generic.substr(5), ec);
+  if (ec) {
+    return Error{fmt::format("{}: no such NVMe namespace ({} missing: is the nvme driver loaded, "
+                             "kernel 5.13 or later?)",
+                             path, p.generic)};
+  }
+  std::string parent = sys.parent_path().filename();
+  if (parent.rfind("nvme-subsys", 0) == 0) {
+    std::vector<std::string> ctrls;
+    static const std::regex kCtrl(R"(nvme\d+)");
+    for (const auto& e : fs::directory_iterator(sys.parent_path(), ec)) {
+      std::string n = e.path().filename();
+      if (std::regex_match(n, kCtrl)) ctrls.push_back(n);
+    }
+    std::sort(ctrls.begin(), ctrls.end());
+    if (ctrls.empty()) return Error{fmt::format("{}: no controller in {}", path, parent)};
+    parent = ctrls.front();
+  }
+  p.controller = "/dev/" + parent;
+  return p;
+}
+
+Result<std::unique_ptr<Device>> OpenLinuxDevice(const std::string& path,
+                                                const LinuxDeviceOptions& options) {
+  auto resolved = ResolveLinuxDevice(path);
+  if (!resolved) return resolved.error();
+  LinuxDevicePaths paths = resolved.value();
+  std::string name = paths.generic.substr(5);
+
+  linux_backend::Fd ns(open(paths.generic.c_str(), O_RDWR | O_CLOEXEC));
+  if (ns.get() < 0) {
+    int e = errno;
+    return Error{fmt::format("cannot open {}: {}{}", paths.generic, strerror(e),
+                             e == EACCES || e == EPERM ? " (run as root)" : "")};
+  }
+  if (options.exclusive && flock(ns.get(), LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    if (e == EWOULDBLOCK) {
+      std::string holder = linux_backend::lock_holder(ns.get());
+      return Error{fmt::format("{} is in use by another Salix engine{} (an array member is "
+                               "driven by one process at a time: stop it first)",
+                               paths.generic, holder.empty() ? "" : ", " + holder)};
+    }
+    return Error{fmt::format("cannot lock {}: {}", paths.generic, strerror(e))};
+  }
+  linux_backend::Fd ctrl(open(paths.controller.c_str(), O_RDWR | O_CLOEXEC));
+  if (ctrl.get() < 0) {
+    return Error{fmt::format("cannot open {} (controller of {}): {}", paths.controller,
+                             paths.generic, strerror(errno))};
+  }
+
+  DeviceInfo info;
+  info.name = name;
+  if (nvme_get_nsid(ns.get(), &info.nsid) != 0) {
+    return Error{fmt::format("{}: cannot get the namespace id: {}", paths.generic,
+                             strerror(errno))};
+  }
+  nvme_id_ctrl id{};
+  int rc = nvme_identify_ctrl(ctrl.get(), &id);
+  if (rc != 0) {
+    return Error{fmt::format("{}: Identify Controller failed: {}", paths.controller,
+                             rc > 0 ? nvme_status_to_string(rc, false) : strerror(errno))};
+  }
+  nvme_id_ns ns_id{};
+  rc = nvme_identify_ns(ctrl.get(), info.nsid, &ns_id);
+  if (rc != 0) {
+    return Error{fmt::format("{}: Identify Namespace {} failed: {}", paths.generic, info.nsid,
+                             rc > 0 ? nvme_status_to_string(rc, false) : strerror(errno))};
+  }
+  info.serial = linux_backend::trim(id.sn, sizeof(id.sn));
+  info.model = linux_backend::trim(id.mn, sizeof(id.mn));
+  unsigned lbaf = (ns_id.flbas & 0x0f) | (((ns_id.flbas >> 5) & 0x03) << 4);
+  info.lba_size = 1u << ns_id.lbaf[lbaf].ds;
+  info.lba_count = ns_id.nsze;
+  info.max_transfer_bytes =
+      linux_backend::max_transfer(name, paths.block.substr(5), id);
+  info.salix = parse_salix_identity(id.vs, sizeof(id.vs)).has_value();
+  if (info.lba_size < 512 || info.lba_count == 0) {
+    return Error{fmt::format("{}: namespace {} reports no capacity or an LBA size of {}",
+                             paths.generic, info.nsid, info.lba_size)};
+  }
+
+  std::string generic = paths.generic;
+  auto dev = std::make_unique<linux_backend::UringDevice>(
+      std::move(info), std::move(paths), ns.release(), ctrl.release(),
+      std::max(1u, options.queue_depth));
+  rc = dev->InitRing();
+  if (rc < 0) {
+    return Error{fmt::format("{}: io_uring setup with 128-byte SQEs failed: {} (NVMe "
+                             "passthrough needs Linux 5.19 or later)",
+                             generic, strerror(-rc))};
+  }
+  return std::unique_ptr<Device>(std::move(dev));
+}
+
+}  // namespace salix::host
