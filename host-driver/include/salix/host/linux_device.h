@@ -13,7 +13,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "salix/host/array.h"
 #include "salix/host/device.h"
 #include "salix/host/error.h"
 
@@ -43,6 +45,51 @@ struct LinuxDevicePaths {
   std::string controller;  // /dev/nvme0
 };
 Result<LinuxDevicePaths> ResolveLinuxDevice(const std::string& path);
+
+// The generic devices of every Salix namespace on this machine, in
+// controller order (what the front ends use when no member is named).
+Result<std::vector<std::string>> ScanSalixNamespaces();
+
+// "/dev/ng0n1:/dev/ng1n1" -> its paths (empty parts dropped).
+std::vector<std::string> SplitDeviceList(const std::string& list);
+
+// An array and the Linux devices under it, as the front ends (salixctl,
+// the fio engine, the nbdkit plugin) use it: there is no daemon, each tool
+// opens the array from its members, uses it and closes it.
+class LinuxArray {
+ public:
+  // Opens every path (exclusively), then OpenArray over them. A member
+  // that opens but does not answer a one-block read (a failed drive, e.g.
+  // after salixctl array fail) is passed to OpenArray as missing, and a
+  // note says so. Errors name the device.
+  static Result<std::unique_ptr<LinuxArray>> Open(const std::vector<std::string>& members,
+                                                  const std::vector<std::string>& spares = {},
+                                                  const LinuxDeviceOptions& options = {});
+  // Opens the paths and creates a new array over them (CreateArray).
+  static Result<std::unique_ptr<LinuxArray>> Create(const std::vector<std::string>& members,
+                                                    const std::vector<std::string>& spares,
+                                                    const ArrayOptions& array_options,
+                                                    const LinuxDeviceOptions& options = {});
+  // Syncs the array (superblocks, outstanding I/O) if Close() was not called.
+  ~LinuxArray();
+
+  Array& array() { return *array_; }
+  // Member i's device as opened (nullptr when it was left out), spares after.
+  const std::vector<Device*>& members() const { return members_; }
+  const std::vector<Device*>& spares() const { return spares_; }
+  // Members left out at open and why ("/dev/ng2n1: does not answer I/O ...").
+  const std::vector<std::string>& notes() const { return notes_; }
+  // Sync(); the array stays open.
+  Result<bool> Close();
+
+ private:
+  LinuxArray() = default;
+  std::vector<std::unique_ptr<Device>> owned_;  // destroyed after array_
+  std::vector<Device*> members_, spares_;
+  std::vector<std::string> notes_;
+  std::unique_ptr<Array> array_;
+  bool closed_ = false;
+};
 
 }  // namespace salix::host
 
