@@ -1,0 +1,105 @@
+// array_bridge.cc - array_bridge.h over salix::host::LinuxArray.
+#include "array_bridge.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "salix/host/linux_device.h"
+
+using salix::host::LinuxArray;
+
+struct salix_fio_array {
+  std::unique_ptr<LinuxArray> array;
+};
+
+namespace {
+
+void set_error(char* err, size_t errlen, const std::string& msg) {
+  if (err == nullptr || errlen == 0) return;
+  std::snprintf(err, errlen, "%s", msg.c_str());
+}
+
+}  // namespace
+
+extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spares,
+                                           const char* name, char* err, size_t errlen) {
+  std::vector<std::string> spare_paths =
+      spares ? salix::host::SplitDeviceList(spares) : std::vector<std::string>{};
+  std::vector<std::string> paths;
+  if (members && *members) {
+    paths = salix::host::SplitDeviceList(members);
+  } else {
+    auto all = salix::host::ScanSalixNamespaces();
+    if (!all) {
+      set_error(err, errlen, all.error().message);
+      return nullptr;
+    }
+    for (const auto& p : all.value()) {
+      bool spare = false;
+      for (const auto& s : spare_paths) {
+        auto r = salix::host::ResolveLinuxDevice(s);
+        spare |= r && r.value().generic == p;
+      }
+      if (!spare) paths.push_back(p);
+    }
+  }
+  auto opened = LinuxArray::Open(paths, spare_paths);
+  if (!opened) {
+    set_error(err, errlen, opened.error().message);
+    return nullptr;
+  }
+  for (const auto& n : opened.value()->notes()) fmt::print(stderr, "salix fio engine: {}\n", n);
+  if (name && *name && opened.value()->array().Status().name != name) {
+    set_error(err, errlen, fmt::format("the array on these devices is '{}', not '{}'",
+                                       opened.value()->array().Status().name, name));
+    return nullptr;
+  }
+  return new salix_fio_array{std::move(opened.value())};
+}
+
+extern "C" uint64_t salix_fio_capacity(const salix_fio_array* a) {
+  return a->array->array().capacity_bytes();
+}
+
+extern "C" uint32_t salix_fio_block(const salix_fio_array* a) {
+  return a->array->array().block_bytes();
+}
+
+extern "C" int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64_t offset,
+                                uint64_t len, void* buf, void (*fn)(void*, int), void* ctx) {
+  salix::host::Array& arr = a->array->array();
+  bool ok = false;
+  switch (op) {
+    case SALIX_FIO_READ:
+      ok = len <= UINT32_MAX && arr.SubmitRead(offset, static_cast<uint32_t>(len), buf, fn, ctx);
+      break;
+    case SALIX_FIO_WRITE:
+      ok = len <= UINT32_MAX && arr.SubmitWrite(offset, static_cast<uint32_t>(len), buf, fn, ctx);
+      break;
+    case SALIX_FIO_FLUSH:
+      ok = arr.SubmitFlush(fn, ctx);
+      break;
+    case SALIX_FIO_TRIM:
+      ok = arr.SubmitTrim(offset, len, fn, ctx);
+      break;
+  }
+  return ok ? 0 : -EINVAL;
+}
+
+extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
+  return a->array->array().Poll(wait_us);
+}
+
+extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
+  auto r = a->array->Close();
+  int rc = 0;
+  if (!r) {
+    set_error(err, errlen, r.error().message);
+    rc = -1;
+  }
+  delete a;
+  return rc;
+}

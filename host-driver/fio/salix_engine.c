@@ -1,0 +1,247 @@
+/*
+ * salix_engine.c - fio external ioengine for a Salix array.
+ *
+ *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
+ *       [--spares=/dev/ng5n1] [--array=NAME] --name=job --rw=randwrite ...
+ *
+ * The array is the job's one "file" (fio's --filename is not needed); its
+ * size is the array's capacity. Without --members every Salix namespace
+ * that is not a spare is tried. Each job opens the array from its members
+ * (exclusively: one job per array, numjobs=1) and syncs it at the end.
+ *
+ * Async mapping: queue -> Array::Submit* (never blocks; completions are
+ * collected by the callbacks), commit -> one Poll to start the devices,
+ * getevents -> Poll until 'min' requests completed, event -> the i-th
+ * completed io_u.
+ *
+ * Built against the exact fio the guest runs (see fio-source.sh).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fio.h"
+#include "optgroup.h"
+
+#include "array_bridge.h"
+
+struct salix_options {
+	void *pad; /* fio stores the thread_data pointer here */
+	char *members;
+	char *spares;
+	char *array;
+};
+
+static struct fio_option options[] = {
+	{
+		.name = "members",
+		.lname = "Salix array members",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct salix_options, members),
+		.help = "Member devices in any order, colon-separated (/dev/ng0n1:/dev/ng1n1:...)",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "spares",
+		.lname = "Salix array hot spares",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct salix_options, spares),
+		.help = "Hot spare devices, colon-separated",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "array",
+		.lname = "Salix array name",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct salix_options, array),
+		.help = "Refuse to run unless the array on the members has this name",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{ .name = NULL },
+};
+
+struct salix_data {
+	salix_fio_array *array;
+	struct io_u **done; /* completed, not yet handed to fio */
+	unsigned int ndone;
+	unsigned int nevents; /* handed out by the last getevents */
+	struct io_u **events;
+};
+
+static salix_fio_array *open_array(struct thread_data *td)
+{
+	struct salix_options *o = td->eo;
+	char err[512];
+	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, err, sizeof(err));
+	if (!a)
+		log_err("fio: salix: %s\n", err);
+	return a;
+}
+
+static int salix_setup(struct thread_data *td)
+{
+	struct fio_file *f;
+	salix_fio_array *a;
+	char err[512];
+
+	if (!td->files_index) {
+		add_file(td, "salix-array", 0, 0);
+		td->o.nr_files = td->o.nr_files ? : 1;
+		td->o.open_files++;
+	}
+	f = td->files[0];
+	/* The size is needed now; the job itself reopens in init (nbd does the
+	 * same), so the devices are never shared across fio's fork. */
+	a = open_array(td);
+	if (!a)
+		return 1;
+	f->real_file_size = salix_fio_capacity(a);
+	fio_file_set_size_known(f);
+	if (salix_fio_close(a, err, sizeof(err))) {
+		log_err("fio: salix: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int salix_init(struct thread_data *td)
+{
+	struct salix_data *d = calloc(1, sizeof(*d));
+	unsigned int depth = td->o.iodepth ? td->o.iodepth : 1;
+
+	if (!d)
+		return 1;
+	d->done = calloc(depth, sizeof(*d->done));
+	d->events = calloc(depth, sizeof(*d->events));
+	td->io_ops_data = d;
+	if (!d->done || !d->events)
+		return 1;
+	d->array = open_array(td);
+	return d->array ? 0 : 1;
+}
+
+static void salix_cleanup(struct thread_data *td)
+{
+	struct salix_data *d = td->io_ops_data;
+	char err[512];
+
+	if (!d)
+		return;
+	if (d->array && salix_fio_close(d->array, err, sizeof(err)))
+		log_err("fio: salix: closing the array: %s\n", err);
+	free(d->done);
+	free(d->events);
+	free(d);
+	td->io_ops_data = NULL;
+}
+
+
+static void salix_completed(void *ctx, int result)
+{
+	struct io_u *io_u = ctx;
+	struct salix_data *d = io_u->engine_data;
+
+	io_u->error = result < 0 ? -result : 0;
+	if (!io_u->error)
+		io_u->resid = 0;
+	d->done[d->ndone++] = io_u;
+}
+
+static enum fio_q_status salix_queue(struct thread_data *td, struct io_u *io_u)
+{
+	struct salix_data *d = td->io_ops_data;
+	enum salix_fio_op op;
+	int rc;
+
+	fio_ro_check(td, io_u);
+	switch (io_u->ddir) {
+	case DDIR_READ: op = SALIX_FIO_READ; break;
+	case DDIR_WRITE: op = SALIX_FIO_WRITE; break;
+	case DDIR_TRIM: op = SALIX_FIO_TRIM; break;
+	case DDIR_SYNC:
+	case DDIR_DATASYNC: op = SALIX_FIO_FLUSH; break;
+	default:
+		io_u->error = EINVAL;
+		return FIO_Q_COMPLETED;
+	}
+	io_u->engine_data = d;
+	rc = salix_fio_submit(d->array, op, io_u->offset, io_u->xfer_buflen, io_u->xfer_buf,
+			      salix_completed, io_u);
+	if (rc) {
+		io_u->error = -rc;
+		log_err("fio: salix: request refused (offset %llu, length %llu: unaligned to %u "
+			"or past the end?)\n", io_u->offset, io_u->xfer_buflen,
+			salix_fio_block(d->array));
+		return FIO_Q_COMPLETED;
+	}
+	return FIO_Q_QUEUED;
+}
+
+static int salix_commit(struct thread_data *td)
+{
+	struct salix_data *d = td->io_ops_data;
+
+	salix_fio_poll(d->array, 0);
+	return 0;
+}
+
+static int salix_getevents(struct thread_data *td, unsigned int min, unsigned int max,
+			   const struct timespec *t)
+{
+	struct salix_data *d = td->io_ops_data;
+	unsigned int n, i;
+
+	(void)t;
+	while (d->ndone < min)
+		salix_fio_poll(d->array, 1000);
+	if (d->ndone == 0)
+		salix_fio_poll(d->array, 0);
+	n = d->ndone < max ? d->ndone : max;
+	memcpy(d->events, d->done, n * sizeof(*d->events));
+	/* Keep the rest, in order, for the next call. */
+	for (i = n; i < d->ndone; i++)
+		d->done[i - n] = d->done[i];
+	d->ndone -= n;
+	return (int)n;
+}
+
+static struct io_u *salix_event(struct thread_data *td, int event)
+{
+	struct salix_data *d = td->io_ops_data;
+
+	return d->events[event];
+}
+
+static int salix_open_file(struct thread_data *td, struct fio_file *f)
+{
+	(void)td;
+	(void)f;
+	return 0;
+}
+
+static int salix_invalidate(struct thread_data *td, struct fio_file *f)
+{
+	(void)td;
+	(void)f;
+	return 0;
+}
+
+struct ioengine_ops ioengine = {
+	.name = "salix",
+	.version = FIO_IOOPS_VERSION,
+	.flags = FIO_DISKLESSIO | FIO_NOEXTEND | FIO_NODISKUTIL,
+	.setup = salix_setup,
+	.init = salix_init,
+	.cleanup = salix_cleanup,
+	.queue = salix_queue,
+	.commit = salix_commit,
+	.getevents = salix_getevents,
+	.event = salix_event,
+	.open_file = salix_open_file,
+	.invalidate = salix_invalidate,
+	.options = options,
+	.option_struct_size = sizeof(struct salix_options),
+};
