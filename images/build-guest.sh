@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build-guest.sh — build the Salix guest: a Debian kernel plus a busybox initramfs holding
-# nvme-cli, fio, mdadm, nbd-client, e2fsprogs, blkzone and the kernel modules Salix needs.
+# nvme-cli, fio, mdadm, nbd-client, nbdkit, e2fsprogs, blkzone and the kernel modules Salix needs.
 #
 # Nothing is installed on the host and /boot is never touched: the kernel package is
 # fetched with `apt-get download` and unpacked with `dpkg-deb -x` inside the cache.
@@ -36,7 +36,7 @@ KEEP_OUTPUTS=4          # output dirs always kept (most recently used)
 KEEP_MINUTES=120        # ... and any used this recently
 
 # Host packages this script takes binaries from, and the tools it runs itself.
-APT_PACKAGES="busybox-static nvme-cli fio mdadm nbd-client e2fsprogs util-linux cpio kmod xz-utils"
+APT_PACKAGES="busybox-static nvme-cli fio mdadm nbd-client nbdkit e2fsprogs util-linux cpio kmod xz-utils"
 
 # Guest binaries copied from the host (with their shared libraries).
 GUEST_BINARIES=(
@@ -44,6 +44,7 @@ GUEST_BINARIES=(
     /usr/bin/fio
     /usr/sbin/mdadm
     /usr/sbin/nbd-client
+    /usr/bin/nbdkit
     /usr/sbin/mke2fs
     /usr/sbin/e2fsck
     /usr/sbin/tune2fs
