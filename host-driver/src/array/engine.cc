@@ -1,0 +1,1154 @@
+// engine.cc - the array engine's I/O paths: two-phase writes, conversion,
+// reads (direct, from backups, reconstructed), the stripe table, array GC,
+// the host-parity read-modify-write mode, member failure.
+#include "array/engine.h"
+
+#include <fmt/format.h>
+#include <salix/opcodes.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "parity/gf256.h"
+#include "parity/parity.h"
+
+namespace salix::host::array {
+namespace {
+
+// NVMe Dataset Management range (NVMe 1.4, Figure 364).
+struct DsmRange {
+  uint32_t attributes;
+  uint32_t nlb;
+  uint64_t slba;
+};
+static_assert(sizeof(DsmRange) == 16);
+
+void SetTag(DeviceCommand* c, const ChunkTag& t) {
+  salix_host_tag h = EncodeTag(t);
+  c->cdw2 = h.dw[0];
+  c->cdw3 = h.dw[1];
+  c->cdw14 = h.dw[2];
+  c->cdw15 = h.dw[3];
+}
+
+DeviceCommand Rw(uint8_t opcode, uint64_t lba, uint32_t blocks, void* data,
+                 uint32_t bytes) {
+  DeviceCommand c;
+  c.opcode = opcode;
+  c.cdw10 = static_cast<uint32_t>(lba);
+  c.cdw11 = static_cast<uint32_t>(lba >> 32);
+  c.cdw12 = blocks - 1;
+  c.data = data;
+  c.data_len = bytes;
+  return c;
+}
+
+// GC-busy hint: steer around a member for this many polls after it said so.
+constexpr uint64_t kGcBusyTicks = 64;
+// Conversions whose table records may wait before the table is written.
+constexpr size_t kTableBatch = 16;
+
+}  // namespace
+
+Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
+               const Superblock& sb, const Geometry& g)
+    : spares_(std::move(spares)), sb_(sb), geo_(g), n_(g.n()) {
+  members_.resize(members.size());
+  for (size_t i = 0; i < members.size(); i++) {
+    members_[i].dev = members[i];
+    members_[i].state = static_cast<MemberState>(sb.member_state[i]);
+    if (members[i] == nullptr) members_[i].state = MemberState::kFailed;
+    for (uint32_t gi = 0; gi < geo_.groups; gi++) {
+      members_[i].free_groups.push_back(static_cast<uint32_t>(geo_.groups - 1 - gi));
+    }
+  }
+  stripes_.resize(geo_.stripes);
+  slot_lc_.assign(geo_.stripes * geo_.k, 0);
+  slot_seq_.assign(geo_.stripes * geo_.k, 0);
+  l2p_.assign(geo_.logical_chunks, kUnmapped);
+  if (IsHostMode()) {
+    // Static mapping: logical chunk lc lives at stripe lc / k, index lc % k.
+    for (uint64_t s = 0; s < geo_.stripes; s++) {
+      stripes_[s].phase = Phase::kClosed;
+      stripes_[s].included = static_cast<uint16_t>((1u << geo_.k) - 1);
+      stripes_[s].parity_ok = static_cast<uint8_t>((1u << geo_.m) - 1);
+    }
+    for (uint64_t lc = 0; lc < geo_.logical_chunks; lc++) l2p_[lc] = lc;
+  } else {
+    for (uint64_t s = 0; s < geo_.stripes; s++) free_stripes_.push_back(s);
+  }
+}
+
+Engine::~Engine() = default;
+
+unsigned Engine::alive_count() const {
+  unsigned n = 0;
+  for (unsigned i = 0; i < n_; i++) n += alive(i);
+  return n;
+}
+
+// ---- device access -----------------------------------------------------------------
+
+void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
+  Member& mb = members_[member];
+  if (!alive(member)) {
+    ready_.push_back([done = std::move(done)] {
+      DeviceCompletion c;
+      c.errno_ = -ENODEV;
+      done(c);
+    });
+    return;
+  }
+  if (!mb.backlog.empty()) {
+    mb.backlog.emplace_back(cmd, std::move(done));
+    return;
+  }
+  struct Ctx {
+    Engine* e;
+    unsigned member;
+    IoDone done;
+  };
+  auto* ctx = new Ctx{this, member, std::move(done)};
+  auto fn = [](void* p, const DeviceCompletion& c) {
+    std::unique_ptr<Ctx> x(static_cast<Ctx*>(p));
+    Member& m = x->e->members_[x->member];
+    m.in_flight--;
+    if (c.ok() && (c.dw0 & SALIX_CQE_GC_BUSY)) {
+      m.gc_busy_seen++;
+      m.gc_busy_until = x->e->tick_ + kGcBusyTicks;
+    }
+    if (!c.ok()) x->e->OnDeviceError(x->member, c);
+    x->done(c);
+  };
+  if (mb.dev->Submit(cmd, fn, ctx)) {
+    mb.in_flight++;
+    mb.commands++;
+    return;
+  }
+  IoDone d = std::move(ctx->done);
+  delete ctx;
+  mb.backlog.emplace_back(cmd, std::move(d));
+}
+
+void Engine::OnDeviceError(unsigned member, const DeviceCompletion& c) {
+  Member& mb = members_[member];
+  mb.errors++;
+  if (mb.state != MemberState::kActive) return;
+  // Any error is treated as the member's death: a Salix device reports
+  // nothing the engine could retry, and a half-working member is the
+  // dangerous case for an array.
+  (void)c;
+  mb.state = MemberState::kFailed;
+  sb_.member_state[member] = static_cast<uint8_t>(MemberState::kFailed);
+  // Commands queued behind the failure fail too.
+  auto backlog = std::move(mb.backlog);
+  mb.backlog.clear();
+  for (auto& [cmd, done] : backlog) {
+    ready_.push_back([done = std::move(done)] {
+      DeviceCompletion e;
+      e.errno_ = -ENODEV;
+      done(e);
+    });
+  }
+  // The failure must be durable before any write that relied on it is
+  // acknowledged: after a crash, the dead member must not come back as if
+  // its (stale) chunks were current.
+  superblock_writing_ = true;
+  WriteSuperblocksAsync([this](bool) {
+    superblock_writing_ = false;
+    auto acks = std::move(deferred_acks_);
+    deferred_acks_.clear();
+    for (Request* r : acks) Ack(r);
+  });
+}
+
+void Engine::WriteSuperblocksAsync(std::function<void(bool)> done) {
+  sb_.generation++;
+  struct State {
+    unsigned pending = 1;
+    unsigned failed = 0;
+    std::vector<std::vector<uint8_t>> bufs;
+  };
+  auto st = std::make_shared<State>();
+  st->bufs.resize(n_);
+  auto finish = [st, done] {
+    if (--st->pending == 0) done(st->failed == 0);
+  };
+  for (unsigned i = 0; i < n_; i++) {
+    if (!alive(i)) continue;
+    st->bufs[i].assign(geo_.chunk_bytes, 0);
+    Superblock sb = sb_;
+    sb.member_index = i;
+    SealSuperblock(&sb);
+    std::memcpy(st->bufs[i].data(), &sb, sizeof(sb));
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(sb_.generation & 1),
+                           geo_.chunk_blocks, st->bufs[i].data(),
+                           geo_.chunk_bytes);
+    SetTag(&cmd, {TagKind::kMeta, 0, sb_.generation, 0, 0});
+    st->pending++;
+    Issue(i, cmd, [this, i, st, finish](const DeviceCompletion& c) {
+      if (!c.ok()) {
+        st->failed++;
+        return finish();
+      }
+      // Durable, not just in the member's write cache.
+      DeviceCommand f;
+      f.opcode = SALIX_IO_FLUSH;
+      Issue(i, f, [st, finish](const DeviceCompletion& c) {
+        if (!c.ok()) st->failed++;
+        finish();
+      });
+    });
+  }
+  finish();
+}
+
+Engine::Request* Engine::NewRequest(ArrayCompletionFn fn, void* ctx,
+                                    int parts) {
+  auto* r = new Request{fn, ctx, parts, 0, {}};
+  requests_++;
+  return r;
+}
+
+Engine::Request* Engine::NewInternal(std::function<void(int)> done) {
+  return new Request{nullptr, nullptr, 1, 0, std::move(done)};
+}
+
+void Engine::Finish(Request* r, int result) {
+  if (result != 0 && r->result == 0) r->result = result;
+  if (--r->pending > 0) return;
+  Ack(r);
+}
+
+void Engine::Ack(Request* r) {
+  if (superblock_writing_) {
+    deferred_acks_.push_back(r);
+    return;
+  }
+  if (r->internal) {
+    auto done = std::move(r->internal);
+    int result = r->result;
+    delete r;
+    done(result);
+    return;
+  }
+  requests_--;
+  completed_++;
+  ArrayCompletionFn fn = r->fn;
+  void* ctx = r->ctx;
+  int result = r->result;
+  delete r;
+  if (fn) fn(ctx, result);
+}
+
+size_t Engine::Poll(unsigned wait_us) {
+  tick_++;
+  size_t before = completed_;
+  for (int round = 0; round < 64; round++) {
+    size_t progress = 0;
+    while (!ready_.empty()) {
+      auto f = std::move(ready_.front());
+      ready_.pop_front();
+      f();
+      progress++;
+    }
+    for (unsigned i = 0; i < members_.size(); i++) {
+      Member& mb = members_[i];
+      while (!mb.backlog.empty() && alive(i)) {
+        auto [cmd, done] = std::move(mb.backlog.front());
+        mb.backlog.pop_front();
+        size_t queued = mb.backlog.size();
+        Issue(i, cmd, std::move(done));
+        if (mb.backlog.size() > queued) {  // still full: put it back first
+          auto last = std::move(mb.backlog.back());
+          mb.backlog.pop_back();
+          mb.backlog.push_front(std::move(last));
+          break;
+        }
+        progress++;
+      }
+      if (mb.dev && mb.in_flight > 0) progress += mb.dev->Poll(0);
+    }
+    // Writes waiting for a free slot: GC relocations first.
+    while (!gc_waiting_.empty()) {
+      const PendingWrite& w = gc_waiting_.front();
+      if (!PlaceWrite(w, true, w.gc_source)) break;
+      gc_waiting_.pop_front();
+      progress++;
+    }
+    while (!waiting_.empty()) {
+      if (!PlaceWrite(waiting_.front(), false, kUnmapped)) break;
+      waiting_.pop_front();
+      progress++;
+    }
+    if (!IsHostMode()) {
+      if (awaiting_table_.size() >= kTableBatch ||
+          (!awaiting_table_.empty() && (!waiting_.empty() || requests_ == 0))) {
+        FlushTable();
+      }
+      MaybeCollect();
+    }
+    if (rebuild_) RunRebuild();
+    if (progress == 0) break;
+  }
+  if (completed_ == before && wait_us > 0) {
+    for (unsigned i = 0; i < members_.size(); i++) {
+      if (members_[i].dev && members_[i].in_flight > 0) {
+        members_[i].dev->Poll(wait_us);
+        break;
+      }
+    }
+  }
+  return completed_ - before;
+}
+
+// ---- writes (device parity) --------------------------------------------------------------
+
+bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
+                         ArrayCompletionFn fn, void* ctx) {
+  if (len == 0 || offset % geo_.chunk_bytes || len % geo_.chunk_bytes ||
+      offset + len > capacity_bytes()) {
+    return false;
+  }
+  uint32_t chunks = len / geo_.chunk_bytes;
+  Request* r = NewRequest(fn, ctx, static_cast<int>(chunks));
+  auto* data = static_cast<const uint8_t*>(buf);
+  for (uint32_t c = 0; c < chunks; c++) {
+    uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
+    const uint8_t* d = data + uint64_t{c} * geo_.chunk_bytes;
+    if (IsHostMode()) {
+      HostWrite(lc, d, r);
+      continue;
+    }
+    writes_in_flight_[lc]++;
+    PendingWrite w{r, lc, d, kUnmapped};
+    if (!waiting_.empty() || !PlaceWrite(w, false, kUnmapped)) {
+      waiting_.push_back(w);
+    }
+  }
+  return true;
+}
+
+bool Engine::SubmitTrim(uint64_t offset, uint64_t len, ArrayCompletionFn fn,
+                        void* ctx) {
+  // A trim is a write of zero chunks: durable and ordered like any write,
+  // at the price of the write. (Unmapping in memory only would let a crash
+  // bring trimmed data back.)
+  if (len == 0 || offset % geo_.chunk_bytes || len % geo_.chunk_bytes ||
+      offset + len > capacity_bytes()) {
+    return false;
+  }
+  zero_chunk_.assign(geo_.chunk_bytes, 0);
+  uint64_t chunks = len / geo_.chunk_bytes;
+  Request* r = NewRequest(fn, ctx, static_cast<int>(chunks));
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
+    if (IsHostMode()) {
+      HostWrite(lc, zero_chunk_.data(), r);
+      continue;
+    }
+    writes_in_flight_[lc]++;
+    PendingWrite w{r, lc, zero_chunk_.data(), kUnmapped};
+    if (!waiting_.empty() || !PlaceWrite(w, false, kUnmapped)) {
+      waiting_.push_back(w);
+    }
+  }
+  return true;
+}
+
+bool Engine::OpenStripe() {
+  size_t tries = std::min<size_t>(free_stripes_.size(), members_.size() * 2);
+  for (size_t t = 0; t < tries; t++) {
+    uint64_t s = free_stripes_.front();
+    free_stripes_.pop_front();
+    bool ok = true;
+    for (unsigned j = 0; j < geo_.m; j++) {
+      unsigned p = geo_.ParityMember(s, j);
+      if (alive(p) && members_[p].free_groups.empty()) ok = false;
+    }
+    if (!ok) {
+      free_stripes_.push_back(s);
+      continue;
+    }
+    Stripe& st = stripes_[s];
+    st = Stripe{};
+    st.phase = Phase::kOpen;
+    st.epoch = NextSeq();
+    st.backups_live = true;
+    for (unsigned j = 0; j < geo_.m; j++) {
+      unsigned p = geo_.ParityMember(s, j);
+      if (!alive(p)) continue;
+      st.group[j] = members_[p].free_groups.back();
+      members_[p].free_groups.pop_back();
+    }
+    // Slots on dead members are never written; the stripe is full without them.
+    for (unsigned i = 0; i < geo_.k; i++) {
+      if (!alive(geo_.DataMember(s, i))) st.claimed |= 1u << i;
+    }
+    open_.push_back(s);
+    return true;
+  }
+  return false;
+}
+
+bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
+                        uint64_t gc_source) {
+  if (rebuild_final()) return false;  // the rebuild is swapping the spare in
+  if (alive_count() < geo_.k) {
+    // More members lost than the parity covers: nothing can be stored.
+    if (w.req) Finish(w.req, -EIO);
+    return true;
+  }
+  for (int attempt = 0; attempt < 2; attempt++) {
+    // The least loaded live slot of the open stripes, avoiding members that
+    // said they are collecting garbage.
+    uint64_t best_s = kUnmapped;
+    unsigned best_i = 0;
+    uint64_t best_score = ~uint64_t{0};
+    for (uint64_t s : open_) {
+      const Stripe& st = stripes_[s];
+      for (unsigned i = 0; i < geo_.k; i++) {
+        if (st.claimed & (1u << i)) continue;
+        unsigned d = geo_.DataMember(s, i);
+        const Member& mb = members_[d];
+        uint64_t score = mb.in_flight + mb.backlog.size();
+        if (mb.gc_busy_until > tick_) score += 1000;
+        // GC relocation: the same member lets the device copy the chunk.
+        if (gc_source != kUnmapped &&
+            d == geo_.DataMember(gc_source / geo_.k, gc_source % geo_.k)) {
+          score = 0;
+        }
+        if (score < best_score) {
+          best_score = score;
+          best_s = s;
+          best_i = i;
+        }
+      }
+    }
+    bool busy = best_score >= 1000 || best_score > 4;
+    if (best_s == kUnmapped || (busy && attempt == 0 &&
+                                open_.size() < members_.size() * 2)) {
+      bool reserve_ok = internal || free_stripes_.size() > geo_.n();
+      if (reserve_ok && OpenStripe()) continue;
+      if (best_s == kUnmapped) {
+        // Transient area or free stripes exhausted: close the oldest open
+        // stripe early (its empty slots stay unused until GC) so that its
+        // groups come back.
+        ForceConvertOldest();
+        return false;
+      }
+    }
+    WriteChunk(best_s, best_i, w.lc, w.data, w.req, internal, gc_source);
+    return true;
+  }
+  return false;
+}
+
+void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
+                        const uint8_t* data, Request* req, bool internal,
+                        uint64_t gc_source) {
+  Stripe& st = stripes_[s];
+  st.claimed |= 1u << i;
+  st.pending_writes++;
+  uint64_t seq = NextSeq();
+  uint64_t slot = s * geo_.k + i;
+  slot_lc_[slot] = lc;
+  slot_seq_[slot] = seq;
+  struct Op {
+    unsigned pending = 0;
+    unsigned ok = 0;
+  };
+  auto op = std::make_shared<Op>();
+  auto done = [this, op, s, i, lc, seq, slot, req, internal,
+               gc_source](const DeviceCompletion& c) {
+    if (c.ok()) op->ok++;
+    if (--op->pending > 0) return;
+    Stripe& st = stripes_[s];
+    st.pending_writes--;
+    if (op->ok > 0) {
+      st.written |= 1u << i;
+      uint64_t cur = l2p_[lc];
+      bool newer = cur == kUnmapped || slot_seq_[cur] < seq;
+      if (internal) newer = cur == gc_source;  // unless overwritten meanwhile
+      if (newer) {
+        if (cur != kUnmapped) stripes_[cur / geo_.k].valid--;
+        l2p_[lc] = slot;
+        st.valid++;
+      }
+    }
+    if (!internal) {
+      auto it = writes_in_flight_.find(lc);
+      if (it != writes_in_flight_.end() && --it->second == 0) {
+        writes_in_flight_.erase(it);
+      }
+    }
+    MaybeConvert(s);
+    if (req) Finish(req, op->ok > 0 ? 0 : -EIO);
+  };
+  unsigned d = geo_.DataMember(s, i);
+  op->pending = 1;
+  for (unsigned j = 0; j < geo_.m; j++) {
+    if (alive(geo_.ParityMember(s, j))) op->pending++;
+  }
+  // Data copy: an in-device Copy when GC relocates within one member.
+  if (gc_source != kUnmapped &&
+      d == geo_.DataMember(gc_source / geo_.k, gc_source % geo_.k)) {
+    auto range = std::make_shared<std::array<uint8_t, 32>>();
+    range->fill(0);
+    uint64_t src = geo_.DataLba(gc_source / geo_.k);
+    uint16_t nlb = static_cast<uint16_t>(geo_.chunk_blocks - 1);
+    std::memcpy(range->data() + 8, &src, 8);
+    std::memcpy(range->data() + 16, &nlb, 2);
+    DeviceCommand cmd;
+    cmd.opcode = SALIX_IO_COPY;
+    uint64_t dst = geo_.DataLba(s);
+    cmd.cdw10 = static_cast<uint32_t>(dst);
+    cmd.cdw11 = static_cast<uint32_t>(dst >> 32);
+    cmd.cdw12 = 0;  // one range, format 0
+    cmd.data = range->data();
+    cmd.data_len = 32;
+    SetTag(&cmd, {TagKind::kData, i, seq, lc, static_cast<uint32_t>(s)});
+    Issue(d, cmd, [range, done](const DeviceCompletion& c) { done(c); });
+  } else {
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
+                           const_cast<uint8_t*>(data), geo_.chunk_bytes);
+    SetTag(&cmd, {TagKind::kData, i, seq, lc, static_cast<uint32_t>(s)});
+    Issue(d, cmd, done);
+  }
+  for (unsigned j = 0; j < geo_.m; j++) {
+    unsigned p = geo_.ParityMember(s, j);
+    if (!alive(p)) continue;
+    DeviceCommand cmd =
+        Rw(SALIX_IO_WRITE, geo_.BackupLba(st.group[j], i), geo_.chunk_blocks,
+           const_cast<uint8_t*>(data), geo_.chunk_bytes);
+    SetTag(&cmd, {TagKind::kBackup, i, seq, lc, static_cast<uint32_t>(s)});
+    Issue(p, cmd, done);
+  }
+}
+
+void Engine::MaybeConvert(uint64_t s) {
+  Stripe& st = stripes_[s];
+  uint16_t full = static_cast<uint16_t>((1u << geo_.k) - 1);
+  if (st.phase == Phase::kOpen && st.claimed == full && st.pending_writes == 0) {
+    Convert(s);
+  }
+}
+
+void Engine::ForceConvertOldest() {
+  for (uint64_t s : open_) {
+    Stripe& st = stripes_[s];
+    if (st.phase != Phase::kOpen) continue;
+    // Claim the rest so no new write lands; convert when the writes in
+    // flight are done.
+    st.claimed = static_cast<uint16_t>((1u << geo_.k) - 1);
+    MaybeConvert(s);
+    return;
+  }
+}
+
+void Engine::Convert(uint64_t s) {
+  Stripe& st = stripes_[s];
+  st.phase = Phase::kConverting;
+  open_.erase(std::find(open_.begin(), open_.end(), s));
+  st.included = st.written;
+  auto pending = std::make_shared<unsigned>(1);
+  auto ok = std::make_shared<uint8_t>(0);
+  auto finish = [this, s, pending, ok] {
+    if (--*pending > 0) return;
+    Stripe& st = stripes_[s];
+    st.phase = Phase::kClosed;
+    st.parity_ok = *ok;
+    conversions_++;
+    table_dirty_.push_back(s / RecordsPerChunk(geo_.chunk_bytes, geo_.k));
+    awaiting_table_.push_back(s);
+  };
+  for (unsigned j = 0; j < geo_.m; j++) {
+    unsigned p = geo_.ParityMember(s, j);
+    if (!alive(p)) continue;
+    auto desc = std::make_shared<std::vector<salix_parity_source>>();
+    for (unsigned i = 0; i < geo_.k; i++) {
+      if (!(st.included & (1u << i))) continue;
+      salix_parity_source src{};
+      src.slba = geo_.BackupLba(st.group[j], i);
+      src.coef = static_cast<uint8_t>(i);
+      desc->push_back(src);
+    }
+    if (desc->empty()) continue;  // nothing written: no parity needed
+    DeviceCommand cmd;
+    cmd.opcode = SALIX_IO_PARITY_COMPUTE;
+    uint64_t dst = geo_.DataLba(s);
+    cmd.cdw10 = static_cast<uint32_t>(dst);
+    cmd.cdw11 = static_cast<uint32_t>(dst >> 32);
+    cmd.cdw12 = static_cast<uint32_t>(desc->size() - 1) |
+                ((j == 0 ? SALIX_PARITY_P : SALIX_PARITY_Q) << 8);
+    cmd.cdw13 = geo_.chunk_blocks - 1;
+    cmd.data = desc->data();
+    cmd.data_len = static_cast<uint32_t>(desc->size() * sizeof(salix_parity_source));
+    SetTag(&cmd, {j == 0 ? TagKind::kParityP : TagKind::kParityQ, j, st.epoch,
+                  st.included, static_cast<uint32_t>(s)});
+    (*pending)++;
+    Issue(p, cmd, [desc, ok, j, finish](const DeviceCompletion& c) {
+      if (c.ok()) *ok |= 1u << j;
+      finish();
+    });
+  }
+  finish();
+}
+
+// ---- stripe table -------------------------------------------------------------------------
+
+void Engine::SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const {
+  out->assign(geo_.chunk_bytes, 0);
+  TableHeader h{kTableMagic, 1, chunk, table_generation_, sb_.uuid};
+  std::memcpy(out->data(), &h, sizeof(h));
+  uint64_t rpc = RecordsPerChunk(geo_.chunk_bytes, geo_.k);
+  for (uint64_t r = 0; r < rpc; r++) {
+    uint64_t s = chunk * rpc + r;
+    if (s >= geo_.stripes) break;
+    const Stripe& st = stripes_[s];
+    if (st.phase != Phase::kClosed) continue;
+    uint8_t* p = out->data() + sizeof(TableHeader) + r * RecordBytes(geo_.k);
+    uint32_t state = 1;
+    std::memcpy(p, &st.epoch, 8);
+    std::memcpy(p + 8, &st.included, 2);
+    uint16_t pok = st.parity_ok;
+    std::memcpy(p + 10, &pok, 2);
+    std::memcpy(p + 12, &state, 4);
+    for (unsigned i = 0; i < geo_.k; i++) {
+      SlotRecord rec{slot_lc_[s * geo_.k + i], 0, slot_seq_[s * geo_.k + i]};
+      std::memcpy(p + kRecordHeaderBytes + i * 16, &rec, 16);
+    }
+  }
+}
+
+void Engine::FlushTable() {
+  if (table_writing_ || table_dirty_.empty()) return;
+  table_writing_ = true;
+  std::sort(table_dirty_.begin(), table_dirty_.end());
+  table_dirty_.erase(std::unique(table_dirty_.begin(), table_dirty_.end()),
+                     table_dirty_.end());
+  auto chunks = std::move(table_dirty_);
+  table_dirty_.clear();
+  auto stripes = std::move(awaiting_table_);
+  awaiting_table_.clear();
+  table_generation_++;
+  auto pending = std::make_shared<unsigned>(1);
+  auto finish = [this, pending, stripes] {
+    if (--*pending > 0) return;
+    table_writing_ = false;
+    // The records are durable: the backups are no longer needed.
+    for (uint64_t s : stripes) FreeBackups(s);
+  };
+  for (uint64_t chunk : chunks) {
+    auto buf = std::make_shared<std::vector<uint8_t>>();
+    SerializeTableChunk(chunk, buf.get());
+    for (unsigned i = 0; i < members_.size(); i++) {
+      if (!alive(i)) continue;
+      DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(geo_.table_start + chunk),
+                             geo_.chunk_blocks, buf->data(), geo_.chunk_bytes);
+      SetTag(&cmd, {TagKind::kMeta, 1, table_generation_, 0, 0});
+      (*pending)++;
+      Issue(i, cmd, [buf, finish](const DeviceCompletion&) { finish(); });
+    }
+  }
+  finish();
+}
+
+void Engine::FreeBackups(uint64_t s) {
+  Stripe& st = stripes_[s];
+  if (!st.backups_live) return;
+  st.backups_live = false;
+  for (unsigned j = 0; j < geo_.m; j++) {
+    unsigned p = geo_.ParityMember(s, j);
+    uint32_t group = st.group[j];
+    if (!alive(p)) {
+      members_[p].free_groups.push_back(group);
+      continue;
+    }
+    auto range = std::make_shared<DsmRange>();
+    range->attributes = 0;
+    range->nlb = geo_.k * geo_.chunk_blocks;
+    range->slba = geo_.BackupLba(group, 0);
+    DeviceCommand cmd;
+    cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
+    cmd.cdw10 = 0;       // one range
+    cmd.cdw11 = 1u << 2;  // deallocate
+    cmd.data = range.get();
+    cmd.data_len = sizeof(DsmRange);
+    Issue(p, cmd, [this, p, group, range](const DeviceCompletion&) {
+      members_[p].free_groups.push_back(group);
+    });
+  }
+}
+
+// ---- reads ----------------------------------------------------------------------------------
+
+bool Engine::SubmitRead(uint64_t offset, uint32_t len, void* buf,
+                        ArrayCompletionFn fn, void* ctx) {
+  if (len == 0 || offset % geo_.chunk_bytes || len % geo_.chunk_bytes ||
+      offset + len > capacity_bytes()) {
+    return false;
+  }
+  uint32_t chunks = len / geo_.chunk_bytes;
+  Request* r = NewRequest(fn, ctx, static_cast<int>(chunks));
+  auto* out = static_cast<uint8_t*>(buf);
+  for (uint32_t c = 0; c < chunks; c++) {
+    uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
+    ReadChunk(lc, out + uint64_t{c} * geo_.chunk_bytes, r);
+  }
+  return true;
+}
+
+void Engine::ReadChunk(uint32_t lc, uint8_t* out, Request* req) {
+  uint64_t slot = l2p_[lc];
+  if (slot == kUnmapped) {
+    std::memset(out, 0, geo_.chunk_bytes);
+    ready_.push_back([this, req] { Finish(req, 0); });
+    return;
+  }
+  uint64_t s = slot / geo_.k;
+  stripes_[s].reads++;
+  ReadSlot(s, static_cast<unsigned>(slot % geo_.k), out,
+           [this, s, req](int res) {
+             stripes_[s].reads--;
+             Finish(req, res);
+           },
+           true);
+}
+
+void Engine::ReadSlot(uint64_t s, unsigned i, uint8_t* out,
+                      std::function<void(int)> done, bool allow_backup) {
+  const Stripe& st = stripes_[s];
+  unsigned d = geo_.DataMember(s, i);
+  // A backup copy serves the read when the data member is dead or busy
+  // collecting garbage (ScalaAFA's GC-aware reads).
+  int backup_member = -1;
+  unsigned backup_j = 0;
+  if (allow_backup && st.backups_live && (st.written & (1u << i))) {
+    for (unsigned j = 0; j < geo_.m; j++) {
+      unsigned p = geo_.ParityMember(s, j);
+      if (alive(p)) {
+        backup_member = static_cast<int>(p);
+        backup_j = j;
+        break;
+      }
+    }
+  }
+  bool data_ok = alive(d);
+  bool prefer_backup = backup_member >= 0 &&
+                       (!data_ok || members_[d].gc_busy_until > tick_);
+  if (prefer_backup) {
+    if (!data_ok) degraded_reads_++;
+    DeviceCommand cmd =
+        Rw(SALIX_IO_READ, geo_.BackupLba(st.group[backup_j], i),
+           geo_.chunk_blocks, out, geo_.chunk_bytes);
+    Issue(static_cast<unsigned>(backup_member), cmd,
+          [this, s, i, out, done](const DeviceCompletion& c) {
+            if (c.ok()) return done(0);
+            ReadSlot(s, i, out, done, true);  // that member just died
+          });
+    return;
+  }
+  if (data_ok) {
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
+                           out, geo_.chunk_bytes);
+    Issue(d, cmd, [this, s, i, out, done](const DeviceCompletion& c) {
+      if (c.ok()) return done(0);
+      ReadSlot(s, i, out, done, true);  // degraded from now on
+    });
+    return;
+  }
+  degraded_reads_++;
+  Reconstruct(s, i, out, std::move(done));
+}
+
+void Engine::Reconstruct(uint64_t s, unsigned i, uint8_t* out,
+                         std::function<void(int)> done) {
+  const Stripe& st = stripes_[s];
+  if (st.phase != Phase::kClosed) {
+    // Open stripe and no backup left: more failures than parity.
+    ready_.push_back([done] { done(-EIO); });
+    return;
+  }
+  // Everything the parity covers, except what is lost.
+  struct Recon {
+    std::vector<std::vector<uint8_t>> data;  // per index
+    std::vector<unsigned> lost;
+    std::vector<uint8_t> p, q;
+    bool have_p = false, have_q = false;
+    unsigned pending = 1;
+    bool failed = false;
+  };
+  auto rc = std::make_shared<Recon>();
+  rc->data.resize(geo_.k);
+  for (unsigned x = 0; x < geo_.k; x++) {
+    if (!(st.included & (1u << x))) continue;
+    if (!alive(geo_.DataMember(s, x))) rc->lost.push_back(x);
+  }
+  if (std::find(rc->lost.begin(), rc->lost.end(), i) == rc->lost.end()) {
+    rc->lost.push_back(i);  // the target failed to read although "alive"
+  }
+  bool p_ok = (st.parity_ok & 1) && alive(geo_.ParityMember(s, 0));
+  bool q_ok = geo_.m > 1 && (st.parity_ok & 2) && alive(geo_.ParityMember(s, 1));
+  unsigned avail = (p_ok ? 1 : 0) + (q_ok ? 1 : 0);
+  if (rc->lost.size() > avail) {
+    ready_.push_back([done] { done(-EIO); });
+    return;
+  }
+  auto finish = [this, rc, s, i, out, done, p_ok] {
+    if (--rc->pending > 0) return;
+    if (rc->failed) {
+      // Another member died while we read: try again with what is left.
+      Reconstruct(s, i, out, done);
+      return;
+    }
+    std::vector<parity::Source> survivors;
+    std::vector<parity::Bytes> plain;
+    for (unsigned x = 0; x < geo_.k; x++) {
+      if (rc->data[x].empty()) continue;
+      survivors.push_back({rc->data[x], static_cast<uint8_t>(x)});
+      plain.push_back(rc->data[x]);
+    }
+    parity::MutableBytes dst(out, geo_.chunk_bytes);
+    bool ok = false;
+    if (rc->lost.size() == 1) {
+      ok = p_ok ? parity::RecoverFromP(rc->p, plain, dst)
+                : parity::RecoverFromQ(rc->q, survivors,
+                                       static_cast<uint8_t>(i), dst);
+    } else {
+      unsigned other = rc->lost[0] == i ? rc->lost[1] : rc->lost[0];
+      std::vector<uint8_t> scratch(geo_.chunk_bytes);
+      ok = parity::RecoverTwoFromPQ(rc->p, rc->q, survivors,
+                                    static_cast<uint8_t>(i),
+                                    static_cast<uint8_t>(other), dst, scratch);
+    }
+    done(ok ? 0 : -EIO);
+  };
+  for (unsigned x = 0; x < geo_.k; x++) {
+    if (!(st.included & (1u << x))) continue;
+    if (std::find(rc->lost.begin(), rc->lost.end(), x) != rc->lost.end()) continue;
+    rc->data[x].resize(geo_.chunk_bytes);
+    rc->pending++;
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
+                           rc->data[x].data(), geo_.chunk_bytes);
+    Issue(geo_.DataMember(s, x), cmd, [rc, finish](const DeviceCompletion& c) {
+      if (!c.ok()) rc->failed = true;
+      finish();
+    });
+  }
+  // Parity needed: P when one is lost and P is there; else Q; both for two.
+  bool need_p = p_ok && (rc->lost.size() == 2 || true);
+  bool need_q = q_ok && (rc->lost.size() == 2 || !p_ok);
+  if (need_p) {
+    rc->p.resize(geo_.chunk_bytes);
+    rc->pending++;
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
+                           rc->p.data(), geo_.chunk_bytes);
+    Issue(geo_.ParityMember(s, 0), cmd, [rc, finish](const DeviceCompletion& c) {
+      if (!c.ok()) rc->failed = true;
+      finish();
+    });
+  }
+  if (need_q) {
+    rc->q.resize(geo_.chunk_bytes);
+    rc->pending++;
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
+                           rc->q.data(), geo_.chunk_bytes);
+    Issue(geo_.ParityMember(s, 1), cmd, [rc, finish](const DeviceCompletion& c) {
+      if (!c.ok()) rc->failed = true;
+      finish();
+    });
+  }
+  finish();
+}
+
+// ---- flush ------------------------------------------------------------------------------
+
+bool Engine::SubmitFlush(ArrayCompletionFn fn, void* ctx) {
+  Request* r = NewRequest(fn, ctx, 1);
+  for (unsigned i = 0; i < members_.size(); i++) {
+    if (!alive(i)) continue;
+    r->pending++;
+    DeviceCommand cmd;
+    cmd.opcode = SALIX_IO_FLUSH;
+    Issue(i, cmd, [this, r](const DeviceCompletion&) { Finish(r, 0); });
+  }
+  ready_.push_back([this, r] { Finish(r, 0); });
+  return true;
+}
+
+// ---- array GC -------------------------------------------------------------------------
+
+void Engine::MaybeCollect() {
+  if (collecting_ || rebuild_) return;
+  uint64_t low = std::max<uint64_t>(geo_.n() + 2, geo_.stripes / 32);
+  if (free_stripes_.size() > low) return;
+  // Greedy: the closed stripe with the fewest live chunks.
+  uint64_t victim = kUnmapped;
+  uint32_t best = ~0u;
+  for (uint64_t s = 0; s < geo_.stripes; s++) {
+    const Stripe& st = stripes_[s];
+    if (st.phase != Phase::kClosed || st.backups_live) continue;
+    if (st.valid < best) {
+      best = st.valid;
+      victim = s;
+      if (best == 0) break;
+    }
+  }
+  if (victim == kUnmapped) return;
+  Collect(victim);
+}
+
+void Engine::Collect(uint64_t victim) {
+  collecting_ = true;
+  gc_stripes_++;
+  Stripe& st = stripes_[victim];
+  st.gc_victim = true;
+  auto pending = std::make_shared<unsigned>(1);
+  auto finish = [this, victim, pending] {
+    if (--*pending > 0) return;
+    FinishCollect(victim);
+  };
+  for (unsigned i = 0; i < geo_.k; i++) {
+    uint64_t slot = victim * geo_.k + i;
+    uint32_t lc = slot_lc_[slot];
+    if (!(st.included & (1u << i)) || lc >= l2p_.size() || l2p_[lc] != slot) {
+      continue;
+    }
+    if (writes_in_flight_.count(lc)) continue;  // that write frees the slot
+    auto buf = std::make_shared<std::vector<uint8_t>>(geo_.chunk_bytes);
+    (*pending)++;
+    st.reads++;
+    ReadSlot(victim, i, buf->data(),
+             [this, victim, i, slot, lc, buf, finish](int res) {
+               stripes_[victim].reads--;
+               if (res != 0 || l2p_[lc] != slot) return finish();
+               // Relocate: a write of the same chunk, placed like any other
+               // but ahead of user writes (it is what frees space).
+               Request* r = NewInternal([buf, finish](int) { finish(); });
+               gc_waiting_.push_back({r, lc, buf->data(), slot});
+             },
+             true);
+  }
+  finish();
+}
+
+void Engine::FinishCollect(uint64_t victim) {
+  Stripe& st = stripes_[victim];
+  // Chunks that had a user write in flight are freed by those writes; the
+  // stripe is free when nothing in it is live and no read uses it.
+  if (st.valid > 0 || st.reads > 0) {
+    collecting_ = false;
+    st.gc_victim = false;
+    return;
+  }
+  auto pending = std::make_shared<unsigned>(1);
+  auto finish = [this, victim, pending] {
+    if (--*pending > 0) return;
+    Stripe& st = stripes_[victim];
+    st = Stripe{};
+    free_stripes_.push_back(victim);
+    table_dirty_.push_back(victim / RecordsPerChunk(geo_.chunk_bytes, geo_.k));
+    collecting_ = false;
+  };
+  for (unsigned d = 0; d < members_.size(); d++) {
+    if (!alive(d)) continue;
+    auto range = std::make_shared<DsmRange>();
+    range->attributes = 0;
+    range->nlb = geo_.chunk_blocks;
+    range->slba = geo_.DataLba(victim);
+    DeviceCommand cmd;
+    cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
+    cmd.cdw11 = 1u << 2;
+    cmd.data = range.get();
+    cmd.data_len = sizeof(DsmRange);
+    (*pending)++;
+    Issue(d, cmd, [range, finish](const DeviceCompletion&) { finish(); });
+  }
+  finish();
+}
+
+// ---- host parity (read-modify-write) ---------------------------------------------------
+
+void Engine::HostWrite(uint32_t lc, const uint8_t* data, Request* req) {
+  uint64_t s = lc / geo_.k;
+  auto it = locked_.find(s);
+  if (it != locked_.end()) {
+    it->second.push_back([this, lc, data, req] { HostWriteLocked(lc, data, req); });
+    return;
+  }
+  locked_[s];
+  HostWriteLocked(lc, data, req);
+}
+
+void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
+  uint64_t s = lc / geo_.k;
+  unsigned i = lc % geo_.k;
+  struct Rmw {
+    std::vector<uint8_t> old_data, p, q;
+    unsigned pending = 1;
+    bool old_ok = true;
+  };
+  auto rmw = std::make_shared<Rmw>();
+  auto unlock = [this, s] {
+    auto& q = locked_[s];
+    if (q.empty()) {
+      locked_.erase(s);
+      return;
+    }
+    auto next = std::move(q.front());
+    q.pop_front();
+    next();
+  };
+  auto write_phase = [this, rmw, s, i, data, req, unlock] {
+    if (--rmw->pending > 0) return;
+    // New parity: P ^= old ^ new, Q ^= g^i (old ^ new).
+    std::vector<uint8_t> delta(data, data + geo_.chunk_bytes);
+    if (rmw->old_ok) parity::XorInto(delta, rmw->old_data);
+    auto wp = std::make_shared<unsigned>(1);
+    auto ok = std::make_shared<unsigned>(0);
+    auto keep = std::make_shared<Rmw>(std::move(*rmw));
+    auto fin = [this, wp, ok, req, unlock, keep] {
+      if (--*wp > 0) return;
+      Finish(req, *ok > 0 ? 0 : -EIO);
+      unlock();
+    };
+    auto issue = [&](unsigned member, uint8_t* buf) {
+      (*wp)++;
+      DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
+                             buf, geo_.chunk_bytes);
+      Issue(member, cmd, [ok, fin](const DeviceCompletion& c) {
+        if (c.ok()) (*ok)++;
+        fin();
+      });
+    };
+    issue(geo_.DataMember(s, i), const_cast<uint8_t*>(data));
+    if (!keep->p.empty()) {
+      parity::XorInto(keep->p, delta);
+      issue(geo_.ParityMember(s, 0), keep->p.data());
+    }
+    if (!keep->q.empty()) {
+      parity::MulAddInto(keep->q, delta, parity::GfExp(i));
+      issue(geo_.ParityMember(s, 1), keep->q.data());
+    }
+    fin();
+  };
+  // Read the old data (degraded if need be) and the old parity.
+  rmw->old_data.resize(geo_.chunk_bytes);
+  rmw->pending++;
+  ReadSlot(s, i, rmw->old_data.data(),
+           [rmw, write_phase](int res) {
+             if (res != 0) rmw->old_ok = false;
+             write_phase();
+           },
+           false);
+  for (unsigned j = 0; j < geo_.m; j++) {
+    unsigned p = geo_.ParityMember(s, j);
+    if (!alive(p)) continue;
+    auto& buf = j == 0 ? rmw->p : rmw->q;
+    buf.resize(geo_.chunk_bytes);
+    rmw->pending++;
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
+                           buf.data(), geo_.chunk_bytes);
+    Issue(p, cmd, [rmw, write_phase, j](const DeviceCompletion& c) {
+      if (!c.ok()) (j == 0 ? rmw->p : rmw->q).clear();
+      write_phase();
+    });
+  }
+  write_phase();
+}
+
+// ---- management ---------------------------------------------------------------------
+
+ArrayStatus Engine::Status() const {
+  ArrayStatus st;
+  st.name = std::string(sb_.name, strnlen(sb_.name, sizeof(sb_.name)));
+  st.uuid = sb_.uuid;
+  st.k = geo_.k;
+  st.m = geo_.m;
+  st.chunk_bytes = geo_.chunk_bytes;
+  st.capacity_bytes = capacity_bytes();
+  st.stripes = geo_.stripes;
+  st.stripes_free = free_stripes_.size();
+  st.stripes_open = open_.size();
+  for (const Stripe& s : stripes_) {
+    if (s.phase == Phase::kClosed && s.backups_live) st.stripes_replicated++;
+    if (s.phase == Phase::kOpen || s.phase == Phase::kConverting) {
+      st.stripes_replicated++;
+    }
+  }
+  st.conversions = conversions_;
+  st.gc_stripes = gc_stripes_;
+  st.degraded_reads = degraded_reads_;
+  st.degraded = alive_count() < n_;
+  st.rebuild_progress =
+      rebuild_ ? static_cast<double>(rebuild_progress_done()) / geo_.stripes : -1;
+  for (unsigned i = 0; i < n_; i++) {
+    const Member& m = members_[i];
+    MemberStatus ms;
+    ms.name = m.dev ? m.dev->info().name : "(missing)";
+    ms.serial = std::string(sb_.member_serial[i],
+                            strnlen(sb_.member_serial[i], 20));
+    ms.state = alive(i) ? MemberStatus::State::kActive
+                        : MemberStatus::State::kFailed;
+    ms.commands = m.commands;
+    ms.errors = m.errors;
+    ms.gc_busy_seen = m.gc_busy_seen;
+    st.members.push_back(ms);
+  }
+  for (Device* sp : spares_) {
+    MemberStatus ms;
+    ms.name = sp->info().name;
+    ms.serial = sp->info().serial;
+    ms.state = MemberStatus::State::kSpare;
+    st.members.push_back(ms);
+  }
+  return st;
+}
+
+Result<bool> Engine::FailMember(unsigned index) {
+  if (index >= n_) {
+    return Error{fmt::format("member {}: the array has {} members", index,
+                             n_)};
+  }
+  if (!alive(index)) return true;
+  DeviceCompletion c;
+  c.errno_ = -EIO;
+  OnDeviceError(index, c);
+  while (superblock_writing_) Poll(100);
+  return true;
+}
+
+Result<bool> Engine::Sync() {
+  while (requests_ > 0 || !waiting_.empty()) Poll(100);
+  FlushTable();
+  while (table_writing_ || !ready_.empty()) Poll(100);
+  FlushTable();  // records dirtied by the first flush's completions (GC)
+  while (table_writing_ || !ready_.empty()) Poll(100);
+  bool busy = true;
+  while (busy) {
+    busy = false;
+    for (auto& m : members_) busy |= m.in_flight > 0 || !m.backlog.empty();
+    if (busy) Poll(100);
+  }
+  return WriteSuperblocks();
+}
+
+Result<bool> Engine::WriteSuperblocks() {
+  bool done = false, ok = false;
+  WriteSuperblocksAsync([&](bool r) {
+    ok = r;
+    done = true;
+  });
+  while (!done) Poll(100);
+  if (!ok || alive_count() < geo_.k) {
+    return Error{fmt::format("array {}: could not write the superblocks "
+                             "({} of {} members left)",
+                             std::string(sb_.name, strnlen(sb_.name, 32)),
+                             alive_count(), n_)};
+  }
+  return true;
+}
+
+}  // namespace salix::host::array

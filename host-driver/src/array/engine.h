@@ -1,0 +1,210 @@
+// engine.h - the array engine behind salix::host::Array (internal).
+//
+// See array.h for the design in brief and docs/ARRAY.md for the full story.
+// This file holds the in-memory state; engine.cc the I/O paths,
+// recovery.cc the map rebuild of OpenArray, rebuild.cc the rebuild onto a
+// spare.
+//
+// State, per stripe: its phase (free, open, converting, closed), which data
+// slots are claimed/written, how many live chunks it holds, its transient
+// groups while open. Per physical slot (stripe * k + index): the logical
+// chunk and the write sequence number. Per logical chunk: its slot (l2p).
+//
+// Ordering: every chunk write gets a fresh sequence number, which also goes
+// into its tag; the map keeps the newest completed write of each chunk, so
+// completion order does not matter and recovery can use the same rule.
+// Array GC never relocates a chunk that has a user write in flight.
+#ifndef SALIX_HOST_ARRAY_ENGINE_H
+#define SALIX_HOST_ARRAY_ENGINE_H
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "array/layout.h"
+#include "salix/host/array.h"
+
+namespace salix::host::array {
+
+using IoDone = std::function<void(const DeviceCompletion&)>;
+
+class Engine final : public Array {
+ public:
+  static constexpr uint64_t kUnmapped = ~uint64_t{0};
+
+  enum class Phase : uint8_t { kFree, kOpen, kConverting, kClosed };
+  struct Stripe {
+    Phase phase = Phase::kFree;
+    uint16_t claimed = 0;   // slots given to a write
+    uint16_t written = 0;   // slots whose write completed
+    uint16_t included = 0;  // closed: slots the parity covers
+    uint8_t parity_ok = 0;  // closed: parity j is valid (bit j)
+    bool backups_live = false;  // backups still in the transient area
+    bool gc_victim = false;
+    uint16_t pending_writes = 0;
+    uint32_t valid = 0;
+    uint32_t reads = 0;  // reads in flight (stripe cannot be freed)
+    uint64_t epoch = 0;
+    uint32_t group[kMaxParity] = {0, 0};
+  };
+
+  Engine(std::vector<Device*> members, std::vector<Device*> spares,
+         const Superblock& sb, const Geometry& g);
+  ~Engine() override;
+
+  // ---- Array -------------------------------------------------------------
+  uint64_t capacity_bytes() const override {
+    return geo_.logical_chunks * geo_.chunk_bytes;
+  }
+  uint32_t block_bytes() const override { return geo_.chunk_bytes; }
+  bool SubmitRead(uint64_t offset, uint32_t len, void* buf,
+                  ArrayCompletionFn fn, void* ctx) override;
+  bool SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
+                   ArrayCompletionFn fn, void* ctx) override;
+  bool SubmitFlush(ArrayCompletionFn fn, void* ctx) override;
+  bool SubmitTrim(uint64_t offset, uint64_t len, ArrayCompletionFn fn,
+                  void* ctx) override;
+  size_t Poll(unsigned wait_us) override;
+  size_t in_flight() const override { return requests_; }
+  ArrayStatus Status() const override;
+  Result<bool> FailMember(unsigned index) override;
+  Result<bool> StartRebuild(
+      Device* spare, std::function<void(uint64_t, uint64_t)> progress) override;
+  Result<bool> Sync() override;
+
+  // ---- used by CreateArray / OpenArray -------------------------------------
+  // Writes superblocks (generation + 1) to every active member, flushes
+  // them, and waits.
+  Result<bool> WriteSuperblocks();
+  // Rebuilds the map from the stripe table and the members' tags.
+  Result<bool> Recover();
+  const Geometry& geometry() const { return geo_; }
+
+ private:
+  struct Request {
+    ArrayCompletionFn fn;
+    void* ctx;
+    int pending = 0;
+    int result = 0;
+    std::function<void(int)> internal;  // engine-internal (GC) requests
+  };
+  struct PendingWrite {
+    Request* req;
+    uint32_t lc;
+    const uint8_t* data;
+    uint64_t gc_source;  // GC relocation: the slot it copies, else kUnmapped
+  };
+  struct Member {
+    Device* dev = nullptr;
+    MemberState state = MemberState::kActive;
+    std::deque<std::pair<DeviceCommand, IoDone>> backlog;
+    std::vector<uint32_t> free_groups;
+    uint64_t commands = 0, errors = 0, gc_busy_seen = 0;
+    uint64_t gc_busy_until = 0;  // poll tick until which we avoid it
+    size_t in_flight = 0;
+  };
+
+  bool alive(unsigned member) const {
+    return members_[member].state == MemberState::kActive &&
+           members_[member].dev != nullptr;
+  }
+  unsigned alive_count() const;
+  // Sends cmd to a member; done runs from Poll (also for a failed member,
+  // with errno_ = -ENODEV).
+  void Issue(unsigned member, DeviceCommand cmd, IoDone done);
+  void OnDeviceError(unsigned member, const DeviceCompletion& c);
+  void WriteSuperblocksAsync(std::function<void(bool ok)> done);
+  void Finish(Request* r, int result);
+  void Ack(Request* r);
+  Request* NewRequest(ArrayCompletionFn fn, void* ctx, int parts);
+  Request* NewInternal(std::function<void(int)> done);
+
+  // Device-parity (two-phase) paths.
+  bool PlaceWrite(const PendingWrite& w, bool internal, uint64_t gc_source);
+  bool OpenStripe();
+  void WriteChunk(uint64_t s, unsigned i, uint32_t lc, const uint8_t* data,
+                  Request* req, bool internal, uint64_t gc_source);
+  void MaybeConvert(uint64_t s);
+  void Convert(uint64_t s);
+  void ForceConvertOldest();
+  void ReadChunk(uint32_t lc, uint8_t* out, Request* req);
+  void ReadSlot(uint64_t s, unsigned i, uint8_t* out,
+                std::function<void(int)> done, bool allow_backup);
+  void Reconstruct(uint64_t s, unsigned i, uint8_t* out,
+                   std::function<void(int)> done);
+  void FlushTable();
+  void FreeBackups(uint64_t s);
+  void MaybeCollect();
+  void Collect(uint64_t victim);
+  void FinishCollect(uint64_t victim);
+
+  // Host-parity (read-modify-write) paths.
+  void HostWrite(uint32_t lc, const uint8_t* data, Request* req);
+  void HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req);
+
+  void SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const;
+  uint64_t NextSeq() { return ++seq_; }
+  bool IsHostMode() const { return sb_.parity_mode == 1; }
+  void RunRebuild();
+  void RebuildStripe(uint64_t s);
+  void FinishRebuild();
+  uint64_t rebuild_progress_done() const;
+  bool rebuild_final() const;
+
+  // members_[0..n_) are the array's members; while a rebuild runs, the
+  // spare being filled is members_[n_].
+  std::vector<Member> members_;
+  std::vector<Device*> spares_;
+  Superblock sb_;
+  Geometry geo_;
+  unsigned n_;
+  std::vector<Stripe> stripes_;
+  std::vector<uint32_t> slot_lc_;   // per physical slot
+  std::vector<uint64_t> slot_seq_;  // per physical slot
+  std::vector<uint64_t> l2p_;       // per logical chunk: slot or kUnmapped
+  std::deque<uint64_t> free_stripes_;
+  std::vector<uint64_t> open_;  // open stripes, oldest first
+  std::deque<PendingWrite> waiting_;
+  std::deque<PendingWrite> gc_waiting_;
+  std::vector<uint8_t> zero_chunk_;
+  std::unordered_map<uint32_t, uint32_t> writes_in_flight_;  // lc -> count
+  std::deque<std::function<void()>> ready_;  // deferred completions
+  std::vector<Request*> deferred_acks_;
+  bool superblock_writing_ = false;
+  std::vector<uint64_t> table_dirty_;  // table chunks to write
+  std::vector<uint64_t> awaiting_table_;  // closed stripes, backups live
+  bool table_writing_ = false;
+  uint64_t table_generation_ = 0;
+  uint64_t seq_ = 0;
+  size_t requests_ = 0;
+  size_t completed_ = 0;
+  uint64_t tick_ = 0;
+  // Statistics.
+  uint64_t conversions_ = 0, gc_stripes_ = 0, degraded_reads_ = 0;
+  // Array GC.
+  bool collecting_ = false;
+  // Host mode: stripes with a read-modify-write in progress, and waiters.
+  std::unordered_map<uint64_t, std::deque<std::function<void()>>> locked_;
+  // Rebuild (rebuild.cc).
+  struct RebuildState {
+    unsigned member = 0;  // the lost member being replaced
+    Device* spare = nullptr;
+    std::function<void(uint64_t, uint64_t)> progress;
+    std::vector<uint64_t> rebuilt_epoch;  // per stripe, epoch + 1 when done
+    uint64_t cursor = 0;
+    unsigned in_flight = 0;
+    uint64_t done = 0;
+    bool trimmed = false;
+    bool trimming = false;
+    bool final = false;
+    bool swapping = false;
+  };
+  std::unique_ptr<RebuildState> rebuild_;
+};
+
+}  // namespace salix::host::array
+
+#endif  // SALIX_HOST_ARRAY_ENGINE_H

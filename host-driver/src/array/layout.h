@@ -1,0 +1,174 @@
+// layout.h - where an array keeps what on each member, and its on-disk
+// structures: the superblock, the chunk tags, the stripe table.
+//
+// Every member has the same layout, in chunks (chunk_bytes each):
+//
+//   0, 1                      superblock, two copies written alternately
+//                             (the newer valid generation wins on open)
+//   [table_start, +table_chunks)      stripe table, mirrored on every member
+//   [transient_start, +groups*k)      transient area: backup groups of k chunks
+//   [data_start, +stripes)            one chunk of every stripe
+//
+// Stripe s has one chunk on every member, at data_start + s. Its parity
+// rotates (left-symmetric, as Linux md's default): P on member
+// n-1 - (s mod n), Q (RAID-6) on the member after P, data index i on the
+// (m + i)-th member after P. While a stripe is open, each of its parity
+// members holds the stripe's backups in one transient group, data index i
+// at chunk i of the group, so that conversion is one Parity Compute over k
+// contiguous chunks.
+//
+// All structures are little-endian and versioned; sizes are static_asserted.
+#ifndef SALIX_HOST_ARRAY_LAYOUT_H
+#define SALIX_HOST_ARRAY_LAYOUT_H
+
+#include <salix/array_commands.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+
+namespace salix::host::array {
+
+constexpr unsigned kMaxMembers = 32;
+constexpr unsigned kMaxData = 16;  // k <= 16: slot masks are 16 bits
+constexpr unsigned kMaxParity = 2;
+
+// ---- superblock ------------------------------------------------------------------
+constexpr char kSuperblockMagic[8] = {'S', 'A', 'L', 'I', 'X', 'A', 'R', 'R'};
+constexpr uint32_t kSuperblockVersion = 1;
+constexpr uint32_t kSuperblockBytes = 4096;
+
+enum class MemberState : uint8_t { kActive = 0, kFailed = 1 };
+
+struct Superblock {
+  char magic[8];
+  uint32_t version;
+  uint32_t bytes;  // kSuperblockBytes
+  uint64_t uuid;
+  uint64_t generation;  // bumped on every superblock write
+  char name[32];
+  uint32_t k, m;
+  uint32_t chunk_bytes;
+  uint32_t parity_mode;  // 0 device, 1 host
+  uint32_t member_index;
+  uint32_t member_count;  // k + m
+  uint64_t member_chunks;  // chunks of each member the array uses
+  uint64_t stripes;
+  uint64_t logical_chunks;
+  uint64_t table_start, table_chunks;
+  uint64_t transient_start, groups;
+  uint64_t data_start;
+  uint8_t member_state[kMaxMembers];
+  char member_serial[kMaxMembers][20];
+  uint8_t reserved[kSuperblockBytes - 8 - 4 * 2 - 8 * 2 - 32 - 4 * 6 -
+                   8 * 8 - kMaxMembers - kMaxMembers * 20 - 4];
+  uint32_t checksum;  // FNV-1a of everything before it
+};
+static_assert(sizeof(Superblock) == kSuperblockBytes);
+
+uint32_t Checksum(std::span<const uint8_t> bytes);
+void SealSuperblock(Superblock* sb);
+// Empty when sb is a valid superblock of our version; otherwise why not
+// ("no Salix array superblock", "superblock version 7, this is 1", ...).
+std::string CheckSuperblock(const Superblock& sb);
+
+// ---- geometry ----------------------------------------------------------------------
+struct Geometry {
+  unsigned k = 0, m = 0;
+  uint32_t chunk_bytes = 0;
+  uint32_t chunk_blocks = 0;  // LBAs per chunk
+  uint64_t member_chunks = 0;
+  uint64_t stripes = 0;
+  uint64_t logical_chunks = 0;
+  uint64_t table_start = 2, table_chunks = 0;
+  uint64_t transient_start = 0, groups = 0;
+  uint64_t data_start = 0;
+  unsigned n() const { return k + m; }
+
+  // Member holding parity j (0 = P, 1 = Q) of stripe s.
+  unsigned ParityMember(uint64_t s, unsigned j) const {
+    unsigned p = n() - 1 - static_cast<unsigned>(s % n());
+    return (p + j) % n();
+  }
+  // Member holding data index i of stripe s.
+  unsigned DataMember(uint64_t s, unsigned i) const {
+    return (ParityMember(s, 0) + m + i) % n();
+  }
+  uint64_t DataLba(uint64_t s) const { return (data_start + s) * chunk_blocks; }
+  uint64_t BackupLba(uint64_t group, unsigned i) const {
+    return (transient_start + group * k + i) * chunk_blocks;
+  }
+  uint64_t ChunkLba(uint64_t chunk) const { return chunk * chunk_blocks; }
+};
+
+// Lays an array out on members of member_chunks chunks. Reserves a part of
+// the stripes as headroom for array GC. Empty string or why it cannot.
+std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
+                            uint32_t lba_size, uint64_t member_chunks,
+                            Geometry* out);
+Geometry GeometryOf(const Superblock& sb, uint32_t lba_size);
+
+// ---- stripe table -------------------------------------------------------------
+// One record per converted stripe, so the map survives the loss of the
+// members that carried a stripe's chunk tags. A table chunk holds
+// RecordsPerChunk records after a 32-byte header.
+struct TableHeader {
+  uint32_t magic;  // kTableMagic
+  uint32_t version;
+  uint64_t chunk_index;
+  uint64_t generation;  // larger = newer copy
+  uint64_t uuid;
+};
+static_assert(sizeof(TableHeader) == 32);
+constexpr uint32_t kTableMagic = 0x53544254;  // "TBTS"
+
+struct SlotRecord {
+  uint32_t lc;  // logical chunk
+  uint32_t reserved;
+  uint64_t seq;
+};
+static_assert(sizeof(SlotRecord) == 16);
+
+// Record layout: epoch (8), data mask (2), parity mask (2), state (4), then
+// k SlotRecords.
+constexpr uint32_t kRecordHeaderBytes = 16;
+inline uint32_t RecordBytes(unsigned k) { return kRecordHeaderBytes + 16 * k; }
+inline uint64_t RecordsPerChunk(uint32_t chunk_bytes, unsigned k) {
+  return (chunk_bytes - sizeof(TableHeader)) / RecordBytes(k);
+}
+
+// ---- chunk tags ------------------------------------------------------------------
+// The 16-byte host tag of every array write (salix_host_tag):
+//   dw0  31:28 kind, 27:24 data index, 23:16 kTagFormat, 15:0 seq 47:32
+//   dw1  seq 31:0
+//   dw2  data, backup: logical chunk; parity: data mask of the conversion
+//   dw3  stripe
+// seq is the engine's write sequence (parity: the stripe's epoch, the
+// sequence number when it was opened).
+constexpr uint32_t kTagFormat = 0xA1;
+enum class TagKind : uint8_t {
+  kNone = 0,
+  kData = 1,
+  kBackup = 2,
+  kParityP = 3,
+  kParityQ = 4,
+  kMeta = 5,  // superblock and stripe table
+};
+
+struct ChunkTag {
+  TagKind kind = TagKind::kNone;
+  unsigned index = 0;
+  uint64_t seq = 0;
+  uint32_t value = 0;  // lc or mask
+  uint32_t stripe = 0;
+};
+
+salix_host_tag EncodeTag(const ChunkTag& t);
+// nullopt for tags that are not ours (zero, another format).
+std::optional<ChunkTag> DecodeTag(const salix_host_tag& t);
+
+}  // namespace salix::host::array
+
+#endif  // SALIX_HOST_ARRAY_LAYOUT_H

@@ -1,0 +1,303 @@
+// recovery.cc - rebuilding the engine's map from its members (OpenArray).
+//
+// Nothing of the map is trusted from memory. Sources, newest first:
+//   1. the stripe table (mirrored on every member; per table chunk the copy
+//      with the highest generation wins): closed stripes, which slots their
+//      parity covers, and each slot's logical chunk and sequence number;
+//   2. chunk tags read back with Read Tags from every live member: data and
+//      backup tags of stripes that were open (not yet in the table), and of
+//      stripes reused since their table record was written.
+// A slot of an open stripe counts only if every live copy is there (the
+// data on its data member and the backup on each live parity member, with
+// the same sequence number): a write that did not reach all of them was
+// never acknowledged. Recovered open stripes are converted right away.
+// Per logical chunk the highest sequence number wins, as at run time.
+#include <fmt/format.h>
+#include <salix/opcodes.h>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "array/engine.h"
+
+namespace salix::host::array {
+namespace {
+
+constexpr uint32_t kTagBatch = 2048;  // LBAs per Read Tags (64 KiB of entries)
+
+struct Copy {
+  uint64_t seq = 0;
+  uint32_t lc = 0;
+  bool present = false;
+};
+
+}  // namespace
+
+Result<bool> Engine::Recover() {
+  const unsigned k = geo_.k;
+  // ---- 1. stripe table -----------------------------------------------------------
+  std::vector<uint8_t> best(geo_.table_chunks * geo_.chunk_bytes, 0);
+  std::vector<uint64_t> best_gen(geo_.table_chunks, 0);
+  std::vector<bool> have(geo_.table_chunks, false);
+  std::vector<uint8_t> buf(geo_.chunk_bytes);
+  for (unsigned d = 0; d < n_; d++) {
+    if (!alive(d)) continue;
+    for (uint64_t c = 0; c < geo_.table_chunks; c++) {
+      DeviceCommand cmd;
+      cmd.opcode = SALIX_IO_READ;
+      uint64_t lba = geo_.ChunkLba(geo_.table_start + c);
+      cmd.cdw10 = static_cast<uint32_t>(lba);
+      cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
+      cmd.cdw12 = geo_.chunk_blocks - 1;
+      cmd.data = buf.data();
+      cmd.data_len = geo_.chunk_bytes;
+      DeviceCompletion done = members_[d].dev->Execute(cmd);
+      if (!done.ok()) {
+        return Error{fmt::format("{}: reading the stripe table failed",
+                                 members_[d].dev->info().name)};
+      }
+      TableHeader h;
+      std::memcpy(&h, buf.data(), sizeof(h));
+      if (h.magic != kTableMagic || h.uuid != sb_.uuid || h.chunk_index != c) {
+        continue;
+      }
+      if (!have[c] || h.generation > best_gen[c]) {
+        have[c] = true;
+        best_gen[c] = h.generation;
+        std::memcpy(best.data() + c * geo_.chunk_bytes, buf.data(),
+                    geo_.chunk_bytes);
+      }
+    }
+  }
+  uint64_t rpc = RecordsPerChunk(geo_.chunk_bytes, k);
+  uint64_t max_seq = 0;
+  for (uint64_t c = 0; c < geo_.table_chunks; c++) {
+    table_generation_ = std::max(table_generation_, best_gen[c]);
+    if (!have[c]) continue;
+    for (uint64_t r = 0; r < rpc; r++) {
+      uint64_t s = c * rpc + r;
+      if (s >= geo_.stripes) break;
+      const uint8_t* p = best.data() + c * geo_.chunk_bytes +
+                         sizeof(TableHeader) + r * RecordBytes(k);
+      uint32_t state;
+      std::memcpy(&state, p + 12, 4);
+      if (state != 1) continue;
+      Stripe& st = stripes_[s];
+      st.phase = Phase::kClosed;
+      std::memcpy(&st.epoch, p, 8);
+      std::memcpy(&st.included, p + 8, 2);
+      uint16_t pok;
+      std::memcpy(&pok, p + 10, 2);
+      st.parity_ok = static_cast<uint8_t>(pok);
+      st.claimed = st.written = st.included;
+      max_seq = std::max(max_seq, st.epoch);
+      for (unsigned i = 0; i < k; i++) {
+        SlotRecord rec;
+        std::memcpy(&rec, p + kRecordHeaderBytes + i * 16, 16);
+        slot_lc_[s * k + i] = rec.lc;
+        slot_seq_[s * k + i] = rec.seq;
+        max_seq = std::max(max_seq, rec.seq);
+      }
+    }
+  }
+
+  // ---- 2. chunk tags ---------------------------------------------------------------
+  // data[s * k + i]: the data member's tag; backup[j][s * k + i].
+  std::vector<Copy> data(geo_.stripes * k);
+  std::vector<std::vector<Copy>> backup(geo_.m, std::vector<Copy>(geo_.stripes * k));
+  std::vector<std::vector<uint32_t>> group(geo_.m,
+                                           std::vector<uint32_t>(geo_.stripes, ~0u));
+  std::vector<salix_tag_entry> tags(kTagBatch);
+  auto read_tags = [&](unsigned d, uint64_t first_chunk, uint64_t chunks,
+                       const std::function<void(uint64_t chunk, const ChunkTag&)>& fn)
+      -> Result<bool> {
+    uint64_t first = geo_.ChunkLba(first_chunk);
+    uint64_t blocks = chunks * geo_.chunk_blocks;
+    for (uint64_t off = 0; off < blocks; off += kTagBatch) {
+      uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(kTagBatch, blocks - off));
+      DeviceCommand cmd;
+      cmd.opcode = SALIX_IO_READ_TAGS;
+      uint64_t lba = first + off;
+      cmd.cdw10 = static_cast<uint32_t>(lba);
+      cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
+      cmd.cdw12 = n - 1;
+      cmd.data = tags.data();
+      cmd.data_len = n * sizeof(salix_tag_entry);
+      DeviceCompletion done = members_[d].dev->Execute(cmd);
+      if (!done.ok()) {
+        return Error{fmt::format("{}: Read Tags failed (status {:#x}); is it a "
+                                 "Salix device with array support?",
+                                 members_[d].dev->info().name, done.status)};
+      }
+      for (uint32_t e = 0; e < n; e += geo_.chunk_blocks) {
+        if (!(tags[e].flags & SALIX_TAG_MAPPED)) continue;
+        auto t = DecodeTag(tags[e].tag);
+        if (!t) continue;
+        fn(first_chunk + (off + e) / geo_.chunk_blocks, *t);
+      }
+    }
+    return true;
+  };
+  for (unsigned d = 0; d < n_; d++) {
+    if (!alive(d)) continue;
+    auto r = read_tags(d, geo_.data_start, geo_.stripes,
+                       [&](uint64_t chunk, const ChunkTag& t) {
+                         uint64_t s = chunk - geo_.data_start;
+                         if (t.kind != TagKind::kData || t.stripe != s ||
+                             t.index >= k || geo_.DataMember(s, t.index) != d) {
+                           return;
+                         }
+                         data[s * k + t.index] = {t.seq, t.value, true};
+                         max_seq = std::max(max_seq, t.seq);
+                       });
+    if (!r.ok()) return r;
+    r = read_tags(d, geo_.transient_start, geo_.groups * k,
+                  [&](uint64_t chunk, const ChunkTag& t) {
+                    uint64_t rel = chunk - geo_.transient_start;
+                    uint32_t g = static_cast<uint32_t>(rel / k);
+                    unsigned i = static_cast<unsigned>(rel % k);
+                    uint64_t s = t.stripe;
+                    if (t.kind != TagKind::kBackup || s >= geo_.stripes || t.index != i) {
+                      return;
+                    }
+                    for (unsigned j = 0; j < geo_.m; j++) {
+                      if (geo_.ParityMember(s, j) != d) continue;
+                      Copy& c = backup[j][s * k + i];
+                      if (c.present && c.seq > t.seq) return;
+                      c = {t.seq, t.value, true};
+                      group[j][s] = g;
+                    }
+                    max_seq = std::max(max_seq, t.seq);
+                  });
+    if (!r.ok()) return r;
+  }
+
+  // ---- 3. open stripes from tags ----------------------------------------------------------
+  for (uint64_t s = 0; s < geo_.stripes; s++) {
+    Stripe& st = stripes_[s];
+    uint64_t newest_backup = 0;
+    for (unsigned j = 0; j < geo_.m; j++) {
+      for (unsigned i = 0; i < k; i++) {
+        const Copy& c = backup[j][s * k + i];
+        if (c.present) newest_backup = std::max(newest_backup, c.seq);
+      }
+    }
+    if (newest_backup == 0) continue;
+    if (st.phase == Phase::kClosed) {
+      // Backups of this very use (conversion done, table written, backups
+      // not yet freed): the record is current; free the backups later.
+      bool same_use = false;
+      for (unsigned i = 0; i < k && !same_use; i++) {
+        for (unsigned j = 0; j < geo_.m; j++) {
+          const Copy& c = backup[j][s * k + i];
+          same_use |= c.present && c.seq == slot_seq_[s * k + i] &&
+                      (st.included & (1u << i));
+        }
+      }
+      if (same_use) {
+        st.backups_live = true;
+        for (unsigned j = 0; j < geo_.m; j++) st.group[j] = group[j][s];
+        awaiting_table_.push_back(s);
+        continue;
+      }
+    }
+    // An open (replicating) use of the stripe.
+    Stripe open;
+    open.phase = Phase::kOpen;
+    open.backups_live = true;
+    open.epoch = 0;
+    for (unsigned j = 0; j < geo_.m; j++) open.group[j] = group[j][s];
+    for (unsigned i = 0; i < k; i++) {
+      unsigned dm = geo_.DataMember(s, i);
+      uint64_t seq = 0;
+      uint32_t lc = 0;
+      bool ok = true, any = false;
+      if (alive(dm)) {
+        const Copy& c = data[s * k + i];
+        ok = c.present;
+        seq = c.seq;
+        lc = c.lc;
+        any = c.present;
+      }
+      for (unsigned j = 0; j < geo_.m && ok; j++) {
+        if (!alive(geo_.ParityMember(s, j))) continue;
+        const Copy& c = backup[j][s * k + i];
+        if (!c.present || (any && c.seq != seq)) {
+          ok = false;
+          break;
+        }
+        seq = c.seq;
+        lc = c.lc;
+        any = true;
+      }
+      if (ok && any && lc < geo_.logical_chunks) {
+        open.written |= 1u << i;
+        slot_lc_[s * k + i] = lc;
+        slot_seq_[s * k + i] = seq;
+      }
+    }
+    open.claimed = static_cast<uint16_t>((1u << k) - 1);
+    st = open;
+    if (st.written == 0) {
+      // Nothing complete: the stripe is free, its groups too.
+      st = Stripe{};
+    }
+  }
+
+  // ---- 4. the map -------------------------------------------------------------------------
+  for (uint64_t s = 0; s < geo_.stripes; s++) {
+    Stripe& st = stripes_[s];
+    if (st.phase == Phase::kFree) continue;
+    uint16_t live = st.phase == Phase::kClosed ? st.included : st.written;
+    for (unsigned i = 0; i < k; i++) {
+      if (!(live & (1u << i))) continue;
+      uint64_t slot = s * k + i;
+      uint32_t lc = slot_lc_[slot];
+      if (lc >= geo_.logical_chunks) continue;
+      uint64_t cur = l2p_[lc];
+      if (cur == kUnmapped || slot_seq_[cur] < slot_seq_[slot]) {
+        if (cur != kUnmapped) stripes_[cur / k].valid--;
+        l2p_[lc] = slot;
+        st.valid++;
+      }
+    }
+  }
+  seq_ = max_seq + 1;
+
+  // ---- 5. free lists; convert what was open -------------------------------------------------------
+  free_stripes_.clear();
+  for (unsigned d = 0; d < n_; d++) {
+    std::vector<bool> used(geo_.groups, false);
+    for (uint64_t s = 0; s < geo_.stripes; s++) {
+      const Stripe& st = stripes_[s];
+      if (!st.backups_live) continue;
+      for (unsigned j = 0; j < geo_.m; j++) {
+        if (geo_.ParityMember(s, j) == d && st.group[j] < geo_.groups) {
+          used[st.group[j]] = true;
+        }
+      }
+    }
+    members_[d].free_groups.clear();
+    for (uint32_t g = 0; g < geo_.groups; g++) {
+      uint32_t gi = static_cast<uint32_t>(geo_.groups - 1 - g);
+      if (!used[gi]) members_[d].free_groups.push_back(gi);
+    }
+  }
+  std::vector<uint64_t> to_convert;
+  for (uint64_t s = 0; s < geo_.stripes; s++) {
+    Stripe& st = stripes_[s];
+    if (st.phase == Phase::kFree) free_stripes_.push_back(s);
+    if (st.phase == Phase::kOpen) {
+      st.epoch = NextSeq();
+      open_.push_back(s);
+      to_convert.push_back(s);
+    }
+  }
+  for (uint64_t s : to_convert) MaybeConvert(s);
+  auto r = Sync();
+  if (!r.ok()) return r;
+  return true;
+}
+
+}  // namespace salix::host::array
