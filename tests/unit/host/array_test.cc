@@ -277,8 +277,11 @@ TEST_CASE("Creating or opening an array over the wrong devices fails naming the 
     CHECK_THAT(a.error().message, Catch::Contains("lba512"));
   }
   SECTION("too small devices") {
-    auto m = MakeMembers(5, "256K");
-    auto a = CreateArray(Ptrs(m), Opts(4, 1));
+    auto m = MakeMembers(5, "1M");
+    REQUIRE(m.size() == 5);
+    ArrayOptions o = Opts(4, 1);
+    o.chunk_bytes = 64 * 1024;  // 16 chunks per member
+    auto a = CreateArray(Ptrs(m), o);
     REQUIRE_FALSE(a.ok());
     CHECK_THAT(a.error().message, Catch::Contains("too small"));
   }

@@ -1,0 +1,254 @@
+// array_bench.cc - host-side benchmarks of the array engine over embedded
+// Salix devices (firmware in this process, timing off): engine throughput
+// on one core, device parity against host parity, rebuild time with and
+// without foreground load. Prints what it measured and how to rerun it.
+//
+//   salix-array-bench [--seconds S] [--size 256M] [--k 4] [--m 1]
+//                     [--personality nossd|ftl] [--qd 32] [--only NAME]
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "salix/host/array.h"
+#include "salix/host/embedded_device.h"
+
+namespace {
+
+using namespace salix::host;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  double seconds = 5;
+  std::string size = "256M";
+  unsigned k = 4, m = 1, qd = 32;
+  std::string personality = "nossd";
+  std::string only;
+  std::string cmdline;
+};
+
+double Now() {
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+double CpuSeconds() {
+  return static_cast<double>(std::clock()) / CLOCKS_PER_SEC;
+}
+
+std::vector<std::unique_ptr<EmbeddedDevice>> Devices(const Args& a, unsigned n) {
+  std::vector<std::unique_ptr<EmbeddedDevice>> out;
+  for (unsigned i = 0; i < n; i++) {
+    EmbeddedDeviceOptions o;
+    o.name = fmt::format("emb{}", i);
+    o.queue_depth = 128;
+    o.config = {{"personality", a.personality},
+                {"size", a.size},
+                {"serial", fmt::format("BENCH{}", i)}};
+    if (a.personality == "ftl") o.config.push_back({"timing.mode", "off"});
+    auto d = EmbeddedDevice::Create(o);
+    if (!d.ok()) {
+      fmt::print(stderr, "salix-array-bench: {}\n", d.error().message);
+      std::exit(1);
+    }
+    out.push_back(std::move(d.value()));
+  }
+  return out;
+}
+
+std::vector<Device*> Ptrs(const std::vector<std::unique_ptr<EmbeddedDevice>>& v,
+                          size_t n) {
+  std::vector<Device*> p;
+  for (size_t i = 0; i < n; i++) p.push_back(v[i].get());
+  return p;
+}
+
+struct Load {
+  Array* array;
+  unsigned qd;
+  uint32_t bs;
+  uint64_t blocks;
+  std::vector<std::vector<uint8_t>> bufs;
+  std::vector<unsigned> free;
+  uint64_t done = 0, errors = 0;
+  std::mt19937_64 rng{42};
+
+  Load(Array* a, unsigned depth) : array(a), qd(depth) {
+    bs = a->block_bytes();
+    blocks = a->capacity_bytes() / bs;
+    bufs.resize(qd, std::vector<uint8_t>(bs, 0x5a));
+    for (unsigned i = 0; i < qd; i++) free.push_back(i);
+  }
+  struct Ctx {
+    Load* l;
+    unsigned slot;
+  };
+  std::vector<Ctx> ctx;
+  static void Done(void* p, int res) {
+    auto* c = static_cast<Ctx*>(p);
+    c->l->done++;
+    if (res) c->l->errors++;
+    c->l->free.push_back(c->slot);
+  }
+  // Keeps qd random 4 KiB writes in flight; one Poll per call.
+  void Step() {
+    if (ctx.empty()) {
+      ctx.resize(qd);
+      for (unsigned i = 0; i < qd; i++) ctx[i] = {this, i};
+    }
+    while (!free.empty()) {
+      unsigned s = free.back();
+      free.pop_back();
+      uint64_t b = rng() % blocks;
+      std::memcpy(bufs[s].data(), &b, 8);
+      array->SubmitWrite(b * bs, bs, bufs[s].data(), &Done, &ctx[s]);
+    }
+    array->Poll(0);
+  }
+  void Drain() {
+    while (free.size() < qd) array->Poll(0);
+  }
+};
+
+void Throughput(const Args& a, ParityMode mode, const char* name) {
+  auto devs = Devices(a, a.k + a.m);
+  ArrayOptions o;
+  o.name = "bench";
+  o.data_members = a.k;
+  o.parity_members = a.m;
+  o.parity = mode;
+  auto arr = CreateArray(Ptrs(devs, a.k + a.m), o);
+  if (!arr.ok()) {
+    fmt::print(stderr, "salix-array-bench: {}\n", arr.error().message);
+    std::exit(1);
+  }
+  Load load(arr.value().get(), a.qd);
+  // Warm up: a pass over a tenth of the volume so stripes convert.
+  double t0 = Now(), c0 = CpuSeconds();
+  uint64_t last_report = 0;
+  while (Now() - t0 < a.seconds) {
+    load.Step();
+    if (load.done - last_report >= 200000) {
+      last_report = load.done;
+      fmt::print(stderr, "  {}: {} writes, {:.0f}/s\n", name, load.done,
+                 load.done / (Now() - t0));
+    }
+  }
+  load.Drain();
+  double wall = Now() - t0, cpu = CpuSeconds() - c0;
+  ArrayStatus st = arr.value()->Status();
+  fmt::print("{:<28} {:>10.0f} writes/s  {:>6.2f} us CPU/write  "
+             "({} writes, {} errors, {} conversions, {} GC stripes, "
+             "{:.1f} s wall)\n",
+             name, load.done / wall, cpu * 1e6 / std::max<uint64_t>(1, load.done),
+             load.done, load.errors, st.conversions, st.gc_stripes, wall);
+}
+
+void RebuildTime(const Args& a, bool with_load) {
+  auto devs = Devices(a, a.k + a.m + 1);
+  ArrayOptions o;
+  o.name = "bench";
+  o.data_members = a.k;
+  o.parity_members = a.m;
+  auto arr = CreateArray(Ptrs(devs, a.k + a.m), o);
+  if (!arr.ok()) {
+    fmt::print(stderr, "salix-array-bench: {}\n", arr.error().message);
+    std::exit(1);
+  }
+  Array* array = arr.value().get();
+  // Fill the volume once, sequentially in 128 KiB writes.
+  uint32_t big = 32 * array->block_bytes();
+  std::vector<uint8_t> buf(big, 0xa5);
+  int pending = 0;
+  auto fn = [](void* p, int) { (*static_cast<int*>(p))--; };
+  for (uint64_t off = 0; off + big <= array->capacity_bytes(); off += big) {
+    while (pending >= 8) array->Poll(0);
+    pending++;
+    array->SubmitWrite(off, big, buf.data(), fn, &pending);
+  }
+  while (pending > 0) array->Poll(0);
+  (void)array->Sync();
+  (void)array->FailMember(1);
+  Load load(array, a.qd);
+  double t0 = Now();
+  uint64_t stripes_done = 0, total = 0;
+  auto r = array->StartRebuild(devs.back().get(), [&](uint64_t d, uint64_t t) {
+    stripes_done = d;
+    total = t;
+  });
+  if (!r.ok()) {
+    fmt::print(stderr, "salix-array-bench: {}\n", r.error().message);
+    std::exit(1);
+  }
+  double next = t0 + 1;
+  while (array->Status().degraded) {
+    if (with_load) {
+      load.Step();
+    } else {
+      array->Poll(0);
+    }
+    if (Now() > next) {
+      next += 1;
+      fmt::print(stderr, "  rebuild: {}/{} stripes\n", stripes_done, total);
+    }
+  }
+  load.Drain();
+  double wall = Now() - t0;
+  fmt::print("{:<28} {:>10.2f} s for {} MiB per member{}\n",
+             with_load ? "rebuild, QD32 writes" : "rebuild, idle", wall,
+             array->capacity_bytes() / (a.k * 1048576.0) > 0
+                 ? static_cast<uint64_t>(array->capacity_bytes() / a.k >> 20)
+                 : 0,
+             with_load ? fmt::format(" ({} foreground writes, {:.0f}/s)",
+                                     load.done, load.done / wall)
+                       : "");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  a.cmdline = "salix-array-bench";
+  for (int i = 1; i < argc; i++) {
+    std::string s = argv[i];
+    a.cmdline += " " + s;
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "salix-array-bench: {} needs a value\n", s);
+        std::exit(2);
+      }
+      a.cmdline += std::string(" ") + argv[i + 1];
+      return argv[++i];
+    };
+    if (s == "--seconds") a.seconds = std::atof(next().c_str());
+    else if (s == "--size") a.size = next();
+    else if (s == "--k") a.k = std::atoi(next().c_str());
+    else if (s == "--m") a.m = std::atoi(next().c_str());
+    else if (s == "--qd") a.qd = std::atoi(next().c_str());
+    else if (s == "--personality") a.personality = next();
+    else if (s == "--only") a.only = next();
+    else {
+      fmt::print(stderr, "usage: salix-array-bench [--seconds S] [--size 256M] "
+                         "[--k 4] [--m 1] [--qd 32] [--personality nossd|ftl] "
+                         "[--only device|host|rebuild]\n");
+      return 2;
+    }
+  }
+  fmt::print("# {}+{} array over embedded Salix devices ({}, {} each, "
+             "timing off), 4 KiB random writes at QD{}, one core\n",
+             a.k, a.m, a.personality, a.size, a.qd);
+  if (a.only.empty() || a.only == "device") {
+    Throughput(a, ParityMode::kDevice, "device parity (two-phase)");
+  }
+  if (a.only.empty() || a.only == "host") {
+    Throughput(a, ParityMode::kHost, "host parity (RMW)");
+  }
+  if (a.only.empty() || a.only == "rebuild") {
+    RebuildTime(a, false);
+    RebuildTime(a, true);
+  }
+  fmt::print("# rerun: {}\n", a.cmdline);
+  return 0;
+}
