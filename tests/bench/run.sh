@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks. Usage: ./salix bench [nvme-vs-builtin|ftl-latency|all] [--runtime SECONDS]
-# (default all, in that order).
+# Benchmarks. Usage: ./salix bench [nvme-vs-builtin|ftl-latency|array-vs-md|all]
+# [--runtime SECONDS] (default all, in that order).
 #
 # nvme-vs-builtin: one VM with one salix-nvme SSD (personality nossd, RAM) and
 # QEMU's built-in nvme device backed by a file in /dev/shm (RAM); the same fio
@@ -14,20 +14,24 @@
 # model added, compared with the model's isolated 4 KiB read (80.446 us); then
 # the completion lateness (posted - due; p50/p99 from the statistics page's
 # histogram, the difference of two snapshots) at QD1 and QD32 on realtime.
+#
+# array-vs-md: one VM with five salix-nvme SSDs (nossd, RAM); a Salix 4+1
+# array with device parity, then host parity, through the fio ioengine, then
+# Linux md RAID-5 over the same five SSDs (tests/bench/array-vs-md.sh).
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}"
 names=()
 runtime=10
 while [[ $# -gt 0 ]]; do
   case $1 in
-    nvme-vs-builtin | ftl-latency) names+=("$1") ;;
-    all) names+=(nvme-vs-builtin ftl-latency) ;;
+    nvme-vs-builtin | ftl-latency | array-vs-md) names+=("$1") ;;
+    all) names+=(nvme-vs-builtin ftl-latency array-vs-md) ;;
     --runtime) runtime=$2; shift ;;
     *) echo "unknown benchmark argument '$1' (see tests/bench/run.sh)" >&2; exit 2 ;;
   esac
   shift
 done
-[[ ${#names[@]} -gt 0 ]] || names=(nvme-vs-builtin ftl-latency)
+[[ ${#names[@]} -gt 0 ]] || names=(nvme-vs-builtin ftl-latency array-vs-md)
 [[ $runtime =~ ^[0-9]+$ && $runtime -ge 1 ]] || {
   echo "--runtime wants whole seconds, got '$runtime'" >&2
   exit 2
@@ -168,5 +172,6 @@ for n in "${names[@]}"; do
   case $n in
     nvme-vs-builtin) bench_nvme_vs_builtin ;;
     ftl-latency) bench_ftl_latency ;;
+    array-vs-md) "$SALIX_ROOT/tests/bench/array-vs-md.sh" --runtime "$runtime" ;;
   esac
 done
