@@ -11,8 +11,8 @@
  *
  *   -device salix-nvme[,firmware=PATH][,poll-us=N][,serial=S][,size=SIZE]
  *                     [,queues=N][,backing-file=PATH][,personality=NAME]
- *                     [,lba-size=N][,mdts=N][,flash.*=...][,timing.*=...]
- *                     [,ftl.*=...]
+ *                     [,lba-size=N][,mdts=N][,parity.engine-mbps=N]
+ *                     [,flash.*=...][,timing.*=...][,ftl.*=...]
  *
  * Device properties:
  *   firmware      Path of libsalix-fw.so. Default: $SALIX_FIRMWARE, else
@@ -38,6 +38,9 @@
  *                 model) or ftl (page-mapping FTL over a NAND model).
  *   lba-size      Logical block size in bytes.
  *   mdts          Maximum data transfer size (power of two, in pages).
+ *   parity.engine-mbps  In-device parity engine bandwidth for Parity
+ *                 Compute, MB/s (default 4000, 0: free; only personalities
+ *                 that model time see it).
  *
  *   personality=ftl only (defaults: the profile's, see salix-fw-info):
  *   flash.profile           tlc-datacenter (default) or slc-lowlatency

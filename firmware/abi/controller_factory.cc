@@ -36,6 +36,7 @@ Result<std::unique_ptr<Controller>, std::string> MakeController(
   opts.firmware_version = FirmwareVersion();
   opts.max_io_queues = static_cast<uint16_t>(config.GetUint("queues"));
   opts.mdts = static_cast<uint8_t>(config.GetUint("mdts"));
+  opts.parity_engine_mbps = config.GetUint("parity.engine-mbps");
   return std::make_unique<Controller>(opts, std::move(p).value(), platform);
 }
 

@@ -32,6 +32,11 @@ struct LbaFormat {
 inline constexpr std::array<LbaFormat, 2> kStandardLbaFormats{
     LbaFormat{512, 0}, LbaFormat{4096, 0}};
 
+// The 16-byte host tag a command that programs pages stores with them
+// (<salix/array_commands.h>: CDW2, CDW3, CDW14, CDW15, little-endian). All
+// zero is "untagged".
+using HostTag = std::array<uint8_t, 16>;
+
 // One LBA range command. REQUIRES (checked by the HIL): nlb >= 1 and
 // slba + nlb <= capacity_blocks().
 struct IoRequest {
@@ -39,6 +44,29 @@ struct IoRequest {
   uint32_t nlb = 0;  // number of blocks, 1-based
   uint64_t now_ns = 0;
   bool fua = false;
+  // Write, Write Zeroes: stored with every page the command programs.
+  HostTag tag{};
+  // The data moves inside the device (Copy, Parity Compute): no host link
+  // transfer, and a write's data is in the controller only at ready_ns
+  // (>= now_ns; the reads and the parity engine before it). Flash
+  // operations are still booked at now_ns, so the model's clock never runs
+  // backwards. A personality that models time completes such a write no
+  // earlier than ready_ns; a functional one (nossd, timing off) ignores it.
+  bool internal = false;
+  uint64_t ready_ns = 0;
+};
+
+// What Read Tags reports for one logical block.
+struct BlockTag {
+  HostTag tag{};
+  uint64_t seq = 0;     // program order; larger = written later
+  bool mapped = false;  // the block holds data (else tag and seq are 0)
+};
+
+// Completion-hint state (<salix/array_commands.h>, SALIX_CQE_GC_*).
+struct GcHint {
+  bool busy = false;        // garbage collection is running
+  bool foreground = false;  // host writes are paying for GC copies
 };
 
 struct IoResult {
@@ -98,6 +126,13 @@ class Personality {
   virtual IoResult Deallocate(const IoRequest& req) = 0;
   virtual IoResult Flush(uint64_t now_ns) = 0;
 
+  // Tags of [slba, slba + nlb) into out[0 .. nlb). REQUIRES: out.size() ==
+  // req.nlb. Personalities that keep no tags answer Invalid Opcode.
+  virtual IoResult ReadTags(const IoRequest& req, std::span<BlockTag> out) {
+    (void)out;
+    return {Status::InvalidOpcode(), req.now_ns};
+  }
+
   // Format NVM: switch to lba_formats()[index]; erase = secure erase of user
   // data. REQUIRES: index < lba_formats().size().
   virtual Status Format(unsigned index, bool erase) = 0;
@@ -107,6 +142,10 @@ class Personality {
 
   // Media counters; false for personalities without a flash model (nossd).
   virtual bool GetMediaStats(MediaStats* /*out*/) const { return false; }
+
+  // For the GC bits of every I/O completion: must be cheap (called once per
+  // completion), so no MediaStats fill.
+  virtual GcHint gc_hint() const { return {}; }
 
   // Why the last command failed inside the personality (a flash error, a
   // broken invariant: faults of the device, not of the guest), or empty.

@@ -36,6 +36,7 @@ const char* Status::name() const {
     case 0x10C: return "Invalid Queue Deletion";
     case 0x10D: return "Feature Identifier Not Saveable";
     case 0x10E: return "Feature Not Changeable";
+    case 0x183: return "Command Size Limit Exceeded";
     case 0x280: return "Write Fault";
     case 0x281: return "Unrecovered Read Error";
     case 0x285: return "Compare Failure";

@@ -62,6 +62,9 @@ class Status {
   static constexpr Status InvalidQueueDeletion() { return Specific(0x0C); }
   static constexpr Status FeatureNotSaveable() { return Specific(0x0D); }
   static constexpr Status FeatureNotChangeable() { return Specific(0x0E); }
+  // NVM command set specific (NVMe 2.0 NVM Command Set, Figure 32): Copy
+  // beyond MSSRL, MCL or MSRC.
+  static constexpr Status CommandSizeLimitExceeded() { return Specific(0x83); }
 
   // Media and data integrity errors (SCT 2).
   static constexpr Status WriteFault() { return Media(0x80); }

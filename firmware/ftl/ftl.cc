@@ -176,12 +176,15 @@ void Ftl::Supersede(uint64_t lpa, uint64_t ppn) {
 }
 
 Result<uint64_t> Ftl::WritePage(uint64_t lpa, std::span<const uint8_t> data,
-                                uint64_t now) {
+                                uint64_t now, const HostTag& tag) {
+  const uint64_t moved_before = counters_.gc_moved;
   auto ppn = HostPage(now);
+  fg_paid_ = counters_.gc_moved != moved_before;
   if (!ppn.ok()) return Err(ppn.error());
   flash::Oob oob;
   oob.lpa = lpa;
   oob.seq = seq_++;
+  oob.tag = tag;
   auto done = Program(*ppn, oob, data, now);
   if (!done.ok()) return done;
   Supersede(lpa, *ppn);
@@ -205,6 +208,19 @@ Result<uint64_t> Ftl::ReadPage(uint64_t lpa, std::span<uint8_t> out,
   counters_.nand_reads++;
   if (!timeline_) return now;
   return timeline_->Read(geometry_.PpaOf(ppn), now);
+}
+
+BlockTag Ftl::PageTag(uint64_t lpa) const {
+  BlockTag t;
+  const uint32_t ppn = l2p_[lpa];
+  if (ppn == kUnmapped) return t;
+  flash::Oob oob;
+  auto st = store_->Read(ppn, {}, &oob);
+  if (!st.ok() || st.value() != flash::PageState::kProgrammed) return t;
+  t.tag = oob.tag;
+  t.seq = oob.seq;
+  t.mapped = true;
+  return t;
 }
 
 bool Ftl::SyncPage(uint64_t lpa) {
@@ -630,12 +646,9 @@ std::optional<std::string> Ftl::CheckConsistency() const {
 
 // ---- statistics -----------------------------------------------------------------
 
+// Called for every I/O completion (the GC hint): no scan of the jobs.
 bool Ftl::gc_active() const {
-  if (blocks_.free_blocks() < options_.gc_bg_blocks) return true;
-  for (const GcJob& job : jobs_) {
-    if (job.active()) return true;
-  }
-  return false;
+  return active_jobs_ > 0 || blocks_.free_blocks() < options_.gc_bg_blocks;
 }
 
 void Ftl::GetStats(MediaStats* out) const {

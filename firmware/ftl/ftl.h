@@ -81,10 +81,18 @@ class Ftl {
   uint64_t mapped_pages() const { return mapped_; }
 
   // Writes logical page 'lpa' ('data': page_size bytes; may be empty on a
-  // metadata-only store). Returns when its program completes. Fails only
-  // with WriteFault, on a flash error (an FTL bug, logged in 'last_error').
+  // metadata-only store) with host tag 'tag' in its OOB. Returns when its
+  // program completes. Fails only with WriteFault, on a flash error (an FTL
+  // bug, logged in 'last_error').
   Result<uint64_t> WritePage(uint64_t lpa, std::span<const uint8_t> data,
-                             uint64_t now);
+                             uint64_t now, const HostTag& tag = {});
+
+  // The host tag and sequence number in the OOB of the page 'lpa' maps to
+  // (GC moves keep the tag; recovery keeps it because it is in the OOB);
+  // mapped = false and zeroes when unmapped. No flash time is booked: the
+  // FTL keeps OOB in controller memory (the page store's OOB slots).
+  // REQUIRES: lpa < user_pages().
+  BlockTag PageTag(uint64_t lpa) const;
 
   // Unmaps [first, first + count). Returns when it is durable (tombstone
   // programmed) or 'now'.
@@ -106,6 +114,9 @@ class Ftl {
 
   void GetStats(MediaStats* out) const;
   bool gc_active() const;
+  // True when the last host page allocation paid for GC copies (foreground
+  // or forced collection): host writes are waiting on GC.
+  bool gc_foreground() const { return fg_paid_; }
   uint64_t metadata_bytes() const;
   const std::string& last_error() const { return last_error_; }
   // The last error, cleared.
@@ -218,6 +229,7 @@ class Ftl {
   std::vector<uint8_t> page_buf_;  // GC copies
   std::string last_error_;
   bool from_checkpoint_ = false;
+  bool fg_paid_ = false;
 };
 
 }  // namespace salix::ftl

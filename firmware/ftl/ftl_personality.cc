@@ -70,7 +70,7 @@ IoResult FtlPersonality::Read(const IoRequest& req, DataTransfer& xfer) {
     media = std::max(media, r.value());
     return xfer.ToHost(doff, page_.data() + poff, len);
   });
-  if (ftl_->timing_enabled()) {
+  if (ftl_->timing_enabled() && !req.internal) {
     media = pcie_.Reserve(req.now_ns, media, xfer.length()).end;
   }
   return {s, Due(req.now_ns, media)};
@@ -78,7 +78,8 @@ IoResult FtlPersonality::Read(const IoRequest& req, DataTransfer& xfer) {
 
 Result<uint64_t> FtlPersonality::Merge(uint64_t lpa, uint32_t offset,
                                        uint32_t len, const uint8_t* src,
-                                       uint64_t now) {
+                                       uint64_t now, const HostTag* tag) {
+  const HostTag keep = tag != nullptr ? *tag : ftl_->PageTag(lpa).tag;
   auto r = ftl_->ReadPage(lpa, page_, now);
   if (!r.ok()) return r;
   if (src != nullptr) {
@@ -86,15 +87,18 @@ Result<uint64_t> FtlPersonality::Merge(uint64_t lpa, uint32_t offset,
   } else {
     std::memset(page_.data() + offset, 0, len);
   }
-  return ftl_->WritePage(lpa, page_, now);
+  return ftl_->WritePage(lpa, page_, now, keep);
 }
 
 IoResult FtlPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
   const uint64_t now = req.now_ns;
   const uint32_t psize = ftl_->page_size();
   // Data crosses PCIe before the controller can buffer it.
+  // (Internal moves: once the reads and the parity engine are done.)
   const uint64_t arrived =
-      ftl_->timing_enabled() ? pcie_.Reserve(now, now, xfer.length()).end : now;
+      req.internal ? std::max(now, req.ready_ns)
+      : ftl_->timing_enabled() ? pcie_.Reserve(now, now, xfer.length()).end
+                               : now;
   const bool early = write_cache_enabled() && !req.fua;
   uint64_t done = arrived;
   std::vector<uint8_t>& part = chunk_;
@@ -108,12 +112,12 @@ IoResult FtlPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
         if (!t.ok()) return t;
         data = page_;
       }
-      programmed = ftl_->WritePage(lpa, data, now);
+      programmed = ftl_->WritePage(lpa, data, now, req.tag);
     } else {
       part.resize(len);
       Status t = xfer.FromHost(doff, part.data(), len);
       if (!t.ok()) return t;
-      programmed = Merge(lpa, poff, len, part.data(), now);
+      programmed = Merge(lpa, poff, len, part.data(), now, &req.tag);
     }
     if (!programmed.ok()) return programmed.error();
     const uint64_t acked = buffer_.slots() > 0
@@ -146,7 +150,7 @@ IoResult FtlPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {
   return {s, Due(req.now_ns, media)};
 }
 
-IoResult FtlPersonality::Zero(const IoRequest& req) {
+IoResult FtlPersonality::Zero(const IoRequest& req, bool tagged) {
   const uint64_t now = req.now_ns;
   const uint32_t psize = ftl_->page_size();
   uint64_t done = now;
@@ -168,7 +172,7 @@ IoResult FtlPersonality::Zero(const IoRequest& req) {
     }
     if (Status t = flush_run(); !t.ok()) return t;
     if (!ftl_->IsMapped(lpa)) return Status();  // already reads as zeroes
-    auto r = Merge(lpa, poff, len, nullptr, now);
+    auto r = Merge(lpa, poff, len, nullptr, now, tagged ? &req.tag : nullptr);
     if (!r.ok()) return r.error();
     done = std::max(done, r.value());
     return Status();
@@ -177,9 +181,26 @@ IoResult FtlPersonality::Zero(const IoRequest& req) {
   return {s, Due(now, done)};
 }
 
-IoResult FtlPersonality::WriteZeroes(const IoRequest& req) { return Zero(req); }
+IoResult FtlPersonality::WriteZeroes(const IoRequest& req) {
+  return Zero(req, true);
+}
 
-IoResult FtlPersonality::Deallocate(const IoRequest& req) { return Zero(req); }
+IoResult FtlPersonality::Deallocate(const IoRequest& req) {
+  return Zero(req, false);
+}
+
+IoResult FtlPersonality::ReadTags(const IoRequest& req,
+                                  std::span<BlockTag> out) {
+  const uint64_t per_page = ftl_->page_size() / lba_size();
+  uint64_t cached_lpa = UINT64_MAX;
+  BlockTag cached;
+  for (uint32_t i = 0; i < req.nlb && i < out.size(); ++i) {
+    const uint64_t lpa = (req.slba + i) / per_page;
+    if (lpa != cached_lpa) cached = ftl_->PageTag(lpa), cached_lpa = lpa;
+    out[i] = cached;
+  }
+  return {Status(), Due(req.now_ns, req.now_ns)};
+}
 
 IoResult FtlPersonality::Flush(uint64_t now_ns) {
   const bool ok = ftl_->Sync();

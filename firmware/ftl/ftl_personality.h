@@ -18,6 +18,12 @@
 // write completes when programmed. (The page data itself always reaches
 // the page store at once, so the device never loses more than it admits.)
 //
+// Host tags: kept per logical page in its OOB (a write covering part of a
+// page tags the whole page; Read Tags reports each block the tag of its
+// page). Whole pages zeroed by Write Zeroes are trimmed, not programmed, so
+// they read back unmapped and untagged; a partial page Write Zeroes merges
+// takes the command's tag, a partial Deallocate keeps the page's.
+//
 // metadata-only store (flash.store=metadata): payloads are not kept, so a
 // write does not even copy them from the host; reads return the store's
 // per-(LPA, sequence) pattern. For simulator studies only.
@@ -66,6 +72,13 @@ class FtlPersonality final : public Personality {
   IoResult WriteZeroes(const IoRequest& req) override;
   IoResult Deallocate(const IoRequest& req) override;
   IoResult Flush(uint64_t now_ns) override;
+  IoResult ReadTags(const IoRequest& req, std::span<BlockTag> out) override;
+  // A write that paid for copies saw GC run, even when its copies finished
+  // the last job.
+  GcHint gc_hint() const override {
+    const bool fg = ftl_->gc_foreground();
+    return {fg || ftl_->gc_active(), fg};
+  }
   Status Format(unsigned index, bool erase) override;
   void Shutdown() override;
   bool GetMediaStats(MediaStats* out) const override;
@@ -82,11 +95,13 @@ class FtlPersonality final : public Personality {
   // failed status.
   template <typename Fn>
   Status ForEachPage(const IoRequest& req, Fn&& fn);
-  // Rewrites part of one page with 'src' (nullptr: zeroes).
+  // Rewrites part of one page with 'src' (nullptr: zeroes), tagged 'tag'
+  // (nullptr: the page keeps the tag it has).
   Result<uint64_t> Merge(uint64_t lpa, uint32_t offset, uint32_t len,
-                         const uint8_t* src, uint64_t now);
-  // Zeroes [slba, slba + nlb): whole pages are trimmed, partial ones merged.
-  IoResult Zero(const IoRequest& req);
+                         const uint8_t* src, uint64_t now, const HostTag* tag);
+  // Zeroes [slba, slba + nlb): whole pages are trimmed, partial ones merged
+  // (tagged with req.tag when 'tagged', else keeping their tag).
+  IoResult Zero(const IoRequest& req, bool tagged);
   // Completion time of a command whose media part ends at 'media_done' and
   // moves 'bytes' over PCIe after it (reads) or before (writes).
   uint64_t Due(uint64_t now, uint64_t media_done) const;

@@ -48,6 +48,7 @@ CommandResult Controller::ExecuteAdmin(const nvme::Sqe& sqe, uint64_t now) {
     case SALIX_ADMIN_GET_FEATURES: return GetFeatures(sqe, now);
     case SALIX_ADMIN_ASYNC_EVENT_REQUEST: return AsyncEventRequest(sqe, now);
     case SALIX_ADMIN_FORMAT_NVM: return FormatNvm(sqe, now);
+    case SALIX_ADMIN_FAULT_INJECTION: return FaultInjection(sqe, now);
     default: return Fail(Status::InvalidOpcode(), now, ParamLocation(0));
   }
 }

@@ -3,6 +3,8 @@
 // back-pressure and interrupts. Command semantics live in admin*.cc / io.cc.
 #include "hil/controller.h"
 
+#include <salix/array_commands.h>
+
 #include <algorithm>
 #include <bit>
 
@@ -347,6 +349,13 @@ void Controller::Execute(SubmissionQueue& sq, const nvme::Sqe& sqe,
   }
   nvme::Cqe cqe{};
   cqe.dw0 = r.dw0;
+  // I/O completions carry the GC hint (<salix/array_commands.h>); no I/O
+  // command defines DW0 bits of its own here.
+  if (sqid != 0) {
+    const GcHint gc = personality_->gc_hint();
+    if (gc.busy) cqe.dw0 |= SALIX_CQE_GC_BUSY;
+    if (gc.foreground) cqe.dw0 |= SALIX_CQE_GC_FOREGROUND;
+  }
   cqe.sqhd = static_cast<uint16_t>(sq.head);
   cqe.sqid = sqid;
   cqe.cid = sqe.cid;

@@ -20,6 +20,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,9 @@ struct ControllerOptions {
   uint16_t max_io_queues = 8;      // I/O queue pairs, 1..64
   uint8_t mdts = 7;                // max transfer = 2^mdts pages
   uint32_t max_queue_entries = 4096;  // CAP.MQES + 1
+  // In-device parity engine bandwidth (Parity Compute), MB/s of source
+  // data; 0: free. Only personalities that model time see it.
+  uint64_t parity_engine_mbps = 4000;
 };
 
 class Controller {
@@ -130,6 +135,22 @@ class Controller {
   CommandResult WriteZeroes(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult DatasetManagement(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult Flush(const nvme::Sqe& sqe, uint64_t now_ns);
+  // io_tags.cc, io_parity.cc, io_copy.cc: array commands.
+  CommandResult ReadTags(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult ParityCompute(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult Copy(const nvme::Sqe& sqe, uint64_t now_ns);
+  // Reads [slba, slba + nlb) into 'out' inside the device; returns the
+  // status and when the data is in the controller.
+  IoResult ReadInternal(uint64_t slba, uint32_t nlb, std::span<uint8_t> out,
+                        uint64_t now_ns);
+  // Time the parity engine finishes 'bytes' of sources that are ready at
+  // 'ready_ns' (one engine, booked in order).
+  uint64_t BookParityEngine(uint64_t ready_ns, uint64_t bytes);
+  // admin_fault.cc: Fault Injection and its effect on I/O commands.
+  CommandResult FaultInjection(const nvme::Sqe& sqe, uint64_t now_ns);
+  // The injected outcome of an I/O command, or nullopt to run it.
+  std::optional<CommandResult> InjectIoFault(const nvme::Sqe& sqe,
+                                             uint64_t now_ns);
   bool NamespaceValid(uint32_t nsid) const { return nsid == 1; }
   uint64_t MaxTransferBytes() const {
     return uint64_t{nvme::kPageSize} << options_.mdts;
@@ -165,6 +186,13 @@ class Controller {
   size_t rr_start_ = 0;
   std::array<uint8_t, nvme::kPageSize> page_{};  // admin payload scratch
   std::vector<uint8_t> bounce_;                  // DSM ranges, log pages
+  // Array commands: source data and parity (Parity Compute, Copy), tags.
+  std::vector<uint8_t> internal_;
+  std::vector<BlockTag> tags_;
+  uint64_t parity_engine_free_ns_ = 0;
+  // SALIX_FAULT_*: survives controller resets (CC.EN), not the controller.
+  uint32_t fault_mode_ = 0;
+  uint64_t fault_swallowed_ = 0;  // I/O commands taken while unresponsive
 };
 
 }  // namespace salix

@@ -78,8 +78,9 @@ void BuildIdentifyController(const ControllerIdentity& id,
   out->cqes = 0x44;
   out->nn = 1;
   // ONCS: Compare (0), Write Zeroes (3), Save/Select in features (4),
-  // Dataset Management (2).
-  out->oncs = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4);
+  // Dataset Management (2), Copy (8).
+  out->oncs = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 8);
+  out->ocfs = 1u << 0;  // Copy descriptor format 0 only
   // FNA: a format or secure erase applies to all namespaces (one here).
   out->fna = 1u << 0;
   out->vwc = p.has_volatile_write_cache() ? 1 : 0;
@@ -116,6 +117,10 @@ void BuildIdentifyNamespace(const ControllerIdentity& id, const Personality& p,
   out->flbas = static_cast<uint8_t>(p.current_lba_format() & 0xF);
   // Deallocated blocks read as zeroes; Write Zeroes may deallocate.
   out->dlfeat = 0x1 | (1u << 3);
+  const CopyLimits copy = CopyLimitsFor(p.lba_size());
+  out->mssrl = copy.mssrl;
+  out->mcl = copy.mcl;
+  out->msrc = copy.msrc;
   for (size_t i = 0; i < formats.size() && i < 16; i++) {
     out->lbaf[i].ms = formats[i].metadata_size;
     out->lbaf[i].lbads =

@@ -29,6 +29,21 @@ struct ControllerIdentity {
   uint16_t critical_temp_kelvin = 358;  // 85 C
 };
 
+// Copy (19h) limits the namespace advertises and the HIL enforces. A Copy
+// moves its data through controller memory in one piece, so MCL bounds that
+// memory and the time one command holds the worker: 4 MiB, whatever the
+// block size. One range may be the whole copy; 128 ranges.
+struct CopyLimits {
+  uint32_t mcl;    // blocks in all ranges together
+  uint16_t mssrl;  // blocks in one range
+  uint8_t msrc;    // ranges, 0-based
+};
+inline constexpr uint64_t kCopyMaxBytes = 4u << 20;
+inline CopyLimits CopyLimitsFor(uint32_t lba_size) {
+  const uint32_t mcl = static_cast<uint32_t>(kCopyMaxBytes / lba_size);
+  return {mcl, static_cast<uint16_t>(mcl < 0xFFFF ? mcl : 0xFFFF), 127};
+}
+
 void BuildIdentifyController(const ControllerIdentity& id,
                              const Personality& p,
                              nvme::IdentifyController* out);

@@ -1,37 +1,34 @@
 // NVM I/O command set (NVMe 1.4, 6): validation of namespace, LBA range and
 // transfer size, then the personality does the work. The HIL owns every
 // check on guest input; personalities may assume valid ranges.
+#include <salix/array_commands.h>
 #include <salix/opcodes.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "hil/controller.h"
+#include "hil/io_helpers.h"
 
 namespace salix {
+
+using io::Fail;
+using io::kByteCdw10;
+using io::kByteCdw12;
+using io::kByteFlags;
+using io::kByteNsid;
+using io::Nlb;
+using io::Slba;
 namespace {
-
-constexpr unsigned kByteFlags = 1;
-constexpr unsigned kByteNsid = 4;
-constexpr unsigned kByteCdw10 = 40;
-constexpr unsigned kByteCdw12 = 48;
 constexpr uint32_t kBroadcastNsid = 0xFFFFFFFF;
-
-CommandResult Fail(Status s, uint64_t now, uint16_t param, uint64_t lba = 0) {
-  CommandResult r = CommandResult::Of(s, now);
-  r.param_location = param;
-  r.error_lba = lba;
-  return r;
-}
-
-uint64_t Slba(const nvme::Sqe& sqe) {
-  return (uint64_t{sqe.cdw11} << 32) | sqe.cdw10;
-}
-uint32_t Nlb(const nvme::Sqe& sqe) { return (sqe.cdw12 & 0xFFFF) + 1; }
-
 }  // namespace
 
 CommandResult Controller::ExecuteIo(const nvme::Sqe& sqe, uint64_t now) {
+  // A failed drive fails before it looks at the command (admin_fault.cc).
+  if (fault_mode_ != SALIX_FAULT_NONE) {
+    if (std::optional<CommandResult> r = InjectIoFault(sqe, now)) return *r;
+  }
   if (!IoOpcodeSupported(sqe.opcode)) {
     return Fail(Status::InvalidOpcode(), now, ParamLocation(0));
   }
@@ -53,6 +50,9 @@ CommandResult Controller::ExecuteIo(const nvme::Sqe& sqe, uint64_t now) {
     case SALIX_IO_COMPARE: return ReadWriteCompare(sqe, now);
     case SALIX_IO_WRITE_ZEROES: return WriteZeroes(sqe, now);
     case SALIX_IO_DATASET_MANAGEMENT: return DatasetManagement(sqe, now);
+    case SALIX_IO_COPY: return Copy(sqe, now);
+    case SALIX_IO_PARITY_COMPUTE: return ParityCompute(sqe, now);
+    case SALIX_IO_READ_TAGS: return ReadTags(sqe, now);
     default: return Fail(Status::InvalidOpcode(), now, ParamLocation(0));
   }
 }
@@ -78,6 +78,7 @@ CommandResult Controller::ReadWriteCompare(const nvme::Sqe& sqe, uint64_t now) {
   req.nlb = nlb;
   req.now_ns = now;
   req.fua = (sqe.cdw12 >> 30) & 1;
+  if (sqe.opcode == SALIX_IO_WRITE) req.tag = io::TagOf(sqe);
   IoResult io;
   switch (sqe.opcode) {
     case SALIX_IO_READ:
@@ -118,6 +119,7 @@ CommandResult Controller::WriteZeroes(const nvme::Sqe& sqe, uint64_t now) {
   req.nlb = nlb;
   req.now_ns = now;
   req.fua = (sqe.cdw12 >> 30) & 1;
+  req.tag = io::TagOf(sqe);
   IoResult io = personality_->WriteZeroes(req);
   CommandResult r = Fail(io.status, now, 0xFFFF, slba);
   r.due_ns = io.due_ns;

@@ -24,6 +24,11 @@ struct HealthCounters {
   uint64_t busy_ns = 0;
   uint64_t media_errors = 0;
   uint64_t power_on_ns_origin = 0;  // platform time at power-on
+  // Array commands (Salix statistics log only; SMART counts host data).
+  uint64_t parity_commands = 0;
+  uint64_t parity_source_bytes = 0;
+  uint64_t copy_commands = 0;
+  uint64_t copy_bytes = 0;
 };
 
 // Available Spare Threshold (percent) the SMART log publishes; below it

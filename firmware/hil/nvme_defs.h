@@ -202,7 +202,7 @@ struct IdentifyController {
   uint8_t nvscc;
   uint8_t nwpc;
   uint16_t acwu;
-  uint16_t reserved534;
+  uint16_t ocfs;  // Optional Copy Formats Supported (NVMe 2.0)
   uint32_t sgls;
   uint32_t mnan;
   uint8_t reserved544[224];
@@ -221,6 +221,7 @@ static_assert(offsetof(IdentifyController, tnvmcap) == 280);
 static_assert(offsetof(IdentifyController, kas) == 320);
 static_assert(offsetof(IdentifyController, pels) == 352);
 static_assert(offsetof(IdentifyController, sqes) == 512);
+static_assert(offsetof(IdentifyController, ocfs) == 534);
 static_assert(offsetof(IdentifyController, sgls) == 536);
 static_assert(offsetof(IdentifyController, subnqn) == 768);
 static_assert(offsetof(IdentifyController, psd) == 2048);
@@ -261,7 +262,10 @@ struct IdentifyNamespace {
   uint16_t npdg;
   uint16_t npda;
   uint16_t nows;
-  uint8_t reserved74[18];
+  uint16_t mssrl;  // Copy: maximum single source range length (NVMe 2.0)
+  uint32_t mcl;    // Copy: maximum copy length, blocks
+  uint8_t msrc;    // Copy: maximum source range count, 0-based
+  uint8_t reserved81[11];
   uint32_t anagrpid;
   uint8_t reserved96[3];
   uint8_t nsattr;
@@ -276,6 +280,9 @@ struct IdentifyNamespace {
 #pragma pack(pop)
 static_assert(sizeof(IdentifyNamespace) == 4096);
 static_assert(offsetof(IdentifyNamespace, dlfeat) == 33);
+static_assert(offsetof(IdentifyNamespace, mssrl) == 74 &&
+              offsetof(IdentifyNamespace, mcl) == 76 &&
+              offsetof(IdentifyNamespace, msrc) == 80);
 static_assert(offsetof(IdentifyNamespace, nguid) == 104);
 static_assert(offsetof(IdentifyNamespace, lbaf) == 128);
 
@@ -369,6 +376,19 @@ struct DsmRange {
   uint64_t slba;
 };
 static_assert(sizeof(DsmRange) == 16);
+
+// Copy source range entry, descriptor format 0 (NVMe 2.0 NVM Command Set,
+// 3.2.2): SLBA and a 0-based NLB; the rest is protection information.
+struct CopyRangeFormat0 {
+  uint8_t reserved0[8];
+  uint64_t slba;
+  uint16_t nlb;  // 0-based
+  uint8_t reserved18[6];
+  uint32_t eilbrt;
+  uint16_t elbat;
+  uint16_t elbatm;
+};
+static_assert(sizeof(CopyRangeFormat0) == 32);
 
 // ---- features ---------------------------------------------------------------
 namespace fid {

@@ -55,6 +55,10 @@ void BuildStatsPage(const StatsPageInputs& in, salix_stats_log* out) {
   out->host_write_commands = in.host->host_write_commands;
   out->host_bytes_read = in.host->bytes_read;
   out->host_bytes_written = in.host->bytes_written;
+  out->parity_commands = in.host->parity_commands;
+  out->parity_source_bytes = in.host->parity_source_bytes;
+  out->copy_commands = in.host->copy_commands;
+  out->copy_bytes = in.host->copy_bytes;
 
   if (in.media != nullptr) FillMedia(*in.media, out);
 

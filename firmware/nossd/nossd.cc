@@ -52,6 +52,14 @@ IoResult NossdPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
   uint64_t len = uint64_t{req.nlb} * lba_size();
   Status s = xfer.FromHost(0, memory_->data() + Offset(req.slba), len);
   if (s.ok()) s = Persist(req);
+  if (s.ok()) {
+    const HostTag untagged{};
+    if (req.tag != untagged) {
+      tags_.Set(req.slba, req.slba + req.nlb, req.tag, tag_seq_++);
+    } else {
+      tags_.Erase(req.slba, req.slba + req.nlb);
+    }
+  }
   return Done(s, req);
 }
 
@@ -74,6 +82,7 @@ IoResult NossdPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {
 }
 
 IoResult NossdPersonality::WriteZeroes(const IoRequest& req) {
+  tags_.Erase(req.slba, req.slba + req.nlb);
   memory_->Discard(Offset(req.slba), uint64_t{req.nlb} * lba_size());
   return Done(Persist(req), req);
 }
@@ -81,6 +90,7 @@ IoResult NossdPersonality::WriteZeroes(const IoRequest& req) {
 IoResult NossdPersonality::Deallocate(const IoRequest& req) {
   // Deallocated blocks read as zeroes (DLFEAT = 001b); the hole also gives
   // the memory or file space back.
+  tags_.Erase(req.slba, req.slba + req.nlb);
   memory_->Discard(Offset(req.slba), uint64_t{req.nlb} * lba_size());
   return Done(Status(), req);
 }
@@ -102,8 +112,28 @@ Status NossdPersonality::Format(unsigned index, bool erase) {
   // size anyway. erase only records the host's intent.
   (void)erase;
   format_ = index;
+  tags_.Clear();
   memory_->Discard(0, memory_->size());
   return Status();
+}
+
+IoResult NossdPersonality::ReadTags(const IoRequest& req,
+                                   std::span<BlockTag> out) {
+  const uint32_t lba = lba_size();
+  for (uint32_t i = 0; i < req.nlb && i < out.size(); i++) {
+    const uint64_t b = req.slba + i;
+    BlockTag t;
+    if (auto run = tags_.Find(b)) {
+      t.tag = run->second.tag;
+      t.seq = run->second.seq;
+      t.mapped = true;
+    } else {
+      const uint8_t* d = memory_->data() + Offset(b);
+      t.mapped = std::any_of(d, d + lba, [](uint8_t x) { return x != 0; });
+    }
+    out[i] = t;
+  }
+  return Done(Status(), req);
 }
 
 void NossdPersonality::Shutdown() { memory_->SyncAll(); }

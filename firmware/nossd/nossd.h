@@ -11,6 +11,15 @@
 // range. RAM backing has no durability to promise, hence no cache (VWC = 0)
 // and Flush is a no-op.
 //
+// Host tags (Read Tags): tagged writes are remembered in a sparse interval
+// map beside the data (tag_extents.h), so untagged use costs nothing. A
+// block outside it reports tag 0 and sequence number 0, and "mapped" when
+// its data is not all zeroes: a direct-mapped namespace has no allocation
+// state, and a deallocated block is exactly one that reads as zeroes. The
+// map lives in controller memory only: tags do not survive a restart, even
+// with a backing file (the ftl personality keeps them in flash OOB).
+// Sequence numbers count tagged commands (one per command, not per block).
+//
 // Thread-safety: worker thread only (see Personality).
 #ifndef SALIX_NOSSD_NOSSD_H
 #define SALIX_NOSSD_NOSSD_H
@@ -24,6 +33,7 @@
 #include "core/config.h"
 #include "core/personality.h"
 #include "core/result.h"
+#include "nossd/tag_extents.h"
 
 namespace salix {
 
@@ -55,6 +65,7 @@ class NossdPersonality final : public Personality {
   IoResult WriteZeroes(const IoRequest& req) override;
   IoResult Deallocate(const IoRequest& req) override;
   IoResult Flush(uint64_t now_ns) override;
+  IoResult ReadTags(const IoRequest& req, std::span<BlockTag> out) override;
   Status Format(unsigned index, bool erase) override;
   void Shutdown() override;
 
@@ -69,6 +80,8 @@ class NossdPersonality final : public Personality {
   unsigned format_;
   bool wce_ = true;
   std::vector<uint8_t> compare_buf_;  // reused by Compare
+  TagExtents tags_;
+  uint64_t tag_seq_ = 1;
 };
 
 }  // namespace salix

@@ -113,8 +113,13 @@ TEST_CASE("The effects log is generated from the opcode table") {
   SALIX_IO_COMMANDS(CHECK_IO_)
 #undef CHECK_ADMIN_
 #undef CHECK_IO_
-  CHECK(e.acs[0xC0] == 0);
+  CHECK(e.acs[0xC1] == 0);  // vendor range, unused
   CHECK(e.iocs[0x80] == 0);
+  // The array commands are listed, with their effects.
+  CHECK(e.acs[SALIX_ADMIN_FAULT_INJECTION] == SALIX_EFFECT_CSUPP);
+  CHECK((e.iocs[SALIX_IO_COPY] & SALIX_EFFECT_LBCC) != 0);
+  CHECK((e.iocs[SALIX_IO_PARITY_COMPUTE] & SALIX_EFFECT_LBCC) != 0);
+  CHECK(e.iocs[SALIX_IO_READ_TAGS] == SALIX_EFFECT_CSUPP);
   CHECK((e.iocs[SALIX_IO_WRITE] & SALIX_EFFECT_LBCC) != 0);
   CHECK((e.acs[SALIX_ADMIN_FORMAT_NVM] & SALIX_EFFECT_NIC) != 0);
 }

@@ -74,7 +74,15 @@ typedef struct salix_stats_log {
      * bytes; 0 when unknown. Media field (SALIX_STATS_MEDIA_VALID). */
     uint64_t metadata_bytes;
 
-    uint8_t reserved[576];
+    /* Array commands, successful ones (host side, every personality):
+     * Parity Compute commands and the source bytes they read, Copy
+     * commands and the bytes they wrote. Zero from firmware before them. */
+    uint64_t parity_commands;
+    uint64_t parity_source_bytes;
+    uint64_t copy_commands;
+    uint64_t copy_bytes;
+
+    uint8_t reserved[544];
 } salix_stats_log;
 
 #ifdef __cplusplus

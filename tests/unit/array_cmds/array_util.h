@@ -1,0 +1,144 @@
+// array_util.h - the array commands (<salix/array_commands.h>) as raw SQEs
+// through the embedded host, for the tests in this directory.
+#ifndef SALIX_TESTS_UNIT_ARRAY_CMDS_ARRAY_UTIL_H
+#define SALIX_TESTS_UNIT_ARRAY_CMDS_ARRAY_UTIL_H
+
+#include <salix/array_commands.h>
+#include <salix/opcodes.h>
+#include <salix/stats_log.h>
+
+#include <cstring>
+#include <vector>
+
+#include "ftl_util.h"
+#include "test_util.h"
+
+namespace salix::test {
+
+inline salix_host_tag Tag(uint32_t a, uint32_t b = 0, uint32_t c = 0,
+                          uint32_t d = 0) {
+  return salix_host_tag{{a, b, c, d}};
+}
+
+inline bool SameTag(const salix_host_tag& x, const salix_host_tag& y) {
+  return std::memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+inline void PutTag(nvme::Sqe& s, const salix_host_tag& t) {
+  s.cdw2 = t.dw[0];
+  s.cdw3 = t.dw[1];
+  s.cdw14 = t.dw[2];
+  s.cdw15 = t.dw[3];
+}
+
+// Namespace of each personality the array commands must work on.
+inline std::vector<std::pair<const char*, EmbeddedHostOptions>> BothPersonalities(
+    KeyValues extra = {}) {
+  KeyValues nossd = {{"size", "8M"}};
+  for (auto& e : extra) nossd.push_back(e);
+  return {{"nossd", SmallDevice(nossd)}, {"ftl", SmallDevice(SmallFlash(extra))}};
+}
+
+inline Status TaggedWrite(EmbeddedHost& h, uint64_t slba,
+                          std::vector<uint8_t> data, const salix_host_tag& t) {
+  nvme::Sqe s = IoSqe(SALIX_IO_WRITE, slba,
+                      static_cast<uint32_t>(data.size() / h.lba_size()));
+  PutTag(s, t);
+  return StatusOf(h.ExecuteWithData(1, s, data));
+}
+
+inline Status TaggedWriteZeroes(EmbeddedHost& h, uint64_t slba, uint32_t nlb,
+                                const salix_host_tag& t) {
+  nvme::Sqe s = IoSqe(SALIX_IO_WRITE_ZEROES, slba, nlb);
+  PutTag(s, t);
+  return StatusOf(h.Execute(1, s));
+}
+
+inline std::vector<uint8_t> ReadBack(EmbeddedHost& h, uint64_t slba,
+                                     uint32_t nlb) {
+  std::vector<uint8_t> v(uint64_t{nlb} * h.lba_size());
+  REQUIRE(h.Read(1, slba, v).ok());
+  return v;
+}
+
+inline Status ReadTags(EmbeddedHost& h, uint64_t slba, uint32_t nlb,
+                       std::vector<salix_tag_entry>* out) {
+  nvme::Sqe s = IoSqe(SALIX_IO_READ_TAGS, slba, nlb);
+  std::vector<uint8_t> buf(uint64_t{nlb} * sizeof(salix_tag_entry), 0xEE);
+  Status st = StatusOf(h.ExecuteWithData(1, s, buf));
+  out->resize(nlb);
+  std::memcpy(out->data(), buf.data(), buf.size());
+  return st;
+}
+
+struct ParityArgs {
+  uint64_t dslba = 0;
+  uint32_t kind = SALIX_PARITY_P;
+  uint32_t nlb = 1;  // 1-based
+  std::vector<salix_parity_source> sources;
+  salix_host_tag tag{};
+  bool deallocate = false;
+  int nr_override = -1;  // CDW12 NR as given (0-based), for malformed cases
+};
+
+inline std::optional<nvme::Cqe> ParityCompute(EmbeddedHost& h,
+                                              const ParityArgs& a) {
+  nvme::Sqe s{};
+  s.opcode = SALIX_IO_PARITY_COMPUTE;
+  s.nsid = 1;
+  s.cdw10 = static_cast<uint32_t>(a.dslba);
+  s.cdw11 = static_cast<uint32_t>(a.dslba >> 32);
+  const uint32_t nr = a.nr_override >= 0
+                          ? static_cast<uint32_t>(a.nr_override)
+                          : static_cast<uint32_t>(a.sources.size() - 1);
+  s.cdw12 = (nr & 0xFF) | ((a.kind & 0xF) << 8) |
+            (a.deallocate ? SALIX_PARITY_DEALLOCATE : 0);
+  s.cdw13 = (a.nlb - 1) & 0xFFFF;
+  PutTag(s, a.tag);
+  std::vector<uint8_t> list(std::max<size_t>(nr + 1, a.sources.size()) *
+                            sizeof(salix_parity_source));
+  std::memcpy(list.data(), a.sources.data(),
+              a.sources.size() * sizeof(salix_parity_source));
+  return h.ExecuteWithData(1, s, list);
+}
+
+inline salix_parity_source Src(uint64_t slba, uint8_t coef = 0) {
+  salix_parity_source p{};
+  p.slba = slba;
+  p.coef = coef;
+  return p;
+}
+
+struct CopyRange {
+  uint64_t slba;
+  uint32_t nlb;  // 1-based
+};
+
+inline std::optional<nvme::Cqe> Copy(EmbeddedHost& h, uint64_t sdlba,
+                                     const std::vector<CopyRange>& ranges,
+                                     const salix_host_tag& tag = {},
+                                     uint32_t format = 0) {
+  nvme::Sqe s{};
+  s.opcode = SALIX_IO_COPY;
+  s.nsid = 1;
+  s.cdw10 = static_cast<uint32_t>(sdlba);
+  s.cdw11 = static_cast<uint32_t>(sdlba >> 32);
+  s.cdw12 = ((ranges.size() - 1) & 0xFF) | ((format & 0xF) << 8);
+  PutTag(s, tag);
+  std::vector<uint8_t> list(ranges.size() * sizeof(nvme::CopyRangeFormat0));
+  for (size_t i = 0; i < ranges.size(); i++) {
+    nvme::CopyRangeFormat0 d{};
+    d.slba = ranges[i].slba;
+    d.nlb = static_cast<uint16_t>(ranges[i].nlb - 1);
+    std::memcpy(list.data() + i * sizeof(d), &d, sizeof(d));
+  }
+  return h.ExecuteWithData(1, s, list);
+}
+
+inline std::optional<nvme::Cqe> SetFault(EmbeddedHost& h, uint32_t mode) {
+  return h.Execute(0, AdminSqe(SALIX_ADMIN_FAULT_INJECTION, mode));
+}
+
+}  // namespace salix::test
+
+#endif  // SALIX_TESTS_UNIT_ARRAY_CMDS_ARRAY_UTIL_H

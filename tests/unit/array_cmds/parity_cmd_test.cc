@@ -1,0 +1,192 @@
+// Parity Compute (81h) through the embedded host, on nossd and ftl: P and Q
+// byte for byte as the parity library computes them, the destination's
+// tag, deallocation of the sources, and every malformed case.
+#include <random>
+
+#include "array_util.h"
+#include "parity/parity.h"
+
+namespace salix::test {
+namespace {
+
+salix_stats_log Stats(EmbeddedHost& h) {
+  salix_stats_log log{};
+  std::vector<uint8_t> page(sizeof(log));
+  REQUIRE(h.GetLogPage(SALIX_LOG_STATS, page).ok());
+  std::memcpy(&log, page.data(), sizeof(log));
+  return log;
+}
+
+TEST_CASE("Parity Compute writes the XOR (P) or the Reed-Solomon Q of its sources") {
+  const uint64_t seed = TestSeed();
+  INFO("SALIX_SEED=" << seed);
+  std::mt19937_64 rng(seed);
+  for (auto& [name, opts] : BothPersonalities()) {
+    for (uint32_t kind : {SALIX_PARITY_P, SALIX_PARITY_Q}) {
+      INFO("personality " << name << " kind " << kind);
+      auto h = MakeHostFrom(opts);
+      const uint32_t bs = h->lba_size();
+      const uint32_t k = 2 + rng() % 6;
+      // 40 blocks: more than one 128 KiB slice inside the device.
+      const uint32_t nlb = 40;
+      std::vector<std::vector<uint8_t>> data;
+      ParityArgs a;
+      a.kind = kind;
+      a.nlb = nlb;
+      a.dslba = 400;
+      a.tag = Tag(0xC0FFEE, kind, k, 42);
+      std::vector<parity::Source> expect;
+      for (uint32_t i = 0; i < k; i++) {
+        data.push_back(Pattern(nlb * bs, static_cast<uint32_t>(rng())));
+        const uint64_t slba = 1 + i * 45;  // sources in any order, any place
+        REQUIRE(h->Write(1, slba, data.back()).ok());
+        const uint8_t coef = static_cast<uint8_t>((k - 1 - i) * 3);
+        a.sources.push_back(Src(slba, coef));
+      }
+      for (uint32_t i = 0; i < k; i++) expect.push_back({data[i], a.sources[i].coef});
+      std::vector<uint8_t> want(nlb * bs);
+      REQUIRE((kind == SALIX_PARITY_P ? parity::ComputeP(expect, want)
+                                      : parity::ComputeQ(expect, want)));
+      auto cqe = ParityCompute(*h, a);
+      REQUIRE(StatusOf(cqe).ok());
+      CHECK(ReadBack(*h, 400, nlb) == want);
+      std::vector<salix_tag_entry> t;
+      REQUIRE(ReadTags(*h, 400, nlb, &t).ok());
+      for (auto& e : t) CHECK(SameTag(e.tag, a.tag));
+      // Sources are untouched without the deallocate bit.
+      CHECK(ReadBack(*h, a.sources[0].slba, nlb) == data[0]);
+      salix_stats_log log = Stats(*h);
+      CHECK(log.parity_commands == 1);
+      CHECK(log.parity_source_bytes == uint64_t{k} * nlb * bs);
+    }
+  }
+}
+
+TEST_CASE("Parity Compute with the deallocate bit frees the sources after writing") {
+  for (auto& [name, opts] : BothPersonalities()) {
+    INFO("personality " << name);
+    auto h = MakeHostFrom(opts);
+    const uint32_t bs = h->lba_size();
+    auto d0 = Pattern(4 * bs, 1), d1 = Pattern(4 * bs, 2);
+    REQUIRE(TaggedWrite(*h, 0, d0, Tag(1)).ok());
+    REQUIRE(TaggedWrite(*h, 8, d1, Tag(2)).ok());
+    ParityArgs a;
+    a.dslba = 16;
+    a.nlb = 4;
+    a.sources = {Src(0), Src(8)};
+    a.deallocate = true;
+    REQUIRE(StatusOf(ParityCompute(*h, a)).ok());
+    std::vector<uint8_t> want(4 * bs);
+    for (size_t i = 0; i < want.size(); i++) want[i] = d0[i] ^ d1[i];
+    CHECK(ReadBack(*h, 16, 4) == want);
+    CHECK(ReadBack(*h, 0, 4) == std::vector<uint8_t>(4 * bs, 0));
+    CHECK(ReadBack(*h, 8, 4) == std::vector<uint8_t>(4 * bs, 0));
+    std::vector<salix_tag_entry> t;
+    REQUIRE(ReadTags(*h, 0, 4, &t).ok());
+    for (auto& e : t) CHECK(e.flags == 0);
+  }
+}
+
+TEST_CASE("Malformed Parity Compute commands fail with their status and write nothing") {
+  for (auto& [name, opts] : BothPersonalities()) {
+    INFO("personality " << name);
+    auto h = MakeHostFrom(opts);
+    const uint32_t bs = h->lba_size();
+    const uint64_t cap = h->capacity_blocks();
+    auto old = Pattern(4 * bs, 9);
+    REQUIRE(h->Write(1, 100, old).ok());
+    REQUIRE(h->Write(1, 0, Pattern(4 * bs, 1)).ok());
+    REQUIRE(h->Write(1, 8, Pattern(4 * bs, 2)).ok());
+    auto base = [] {
+      ParityArgs a;
+      a.dslba = 100;
+      a.nlb = 4;
+      a.sources = {Src(0, 0), Src(8, 1)};
+      a.deallocate = true;
+      return a;
+    };
+    struct Case {
+      const char* what;
+      ParityArgs args;
+      Status want;
+    };
+    std::vector<Case> cases;
+    {
+      auto a = base();
+      a.kind = 2;
+      cases.push_back({"unknown kind", a, Status::InvalidField()});
+    }
+    {
+      auto a = base();
+      a.nr_override = SALIX_PARITY_MAX_SOURCES;  // 33 sources
+      cases.push_back({"too many sources", a, Status::InvalidField()});
+    }
+    {
+      auto a = base();
+      a.sources[1].slba = 98;  // 98..101 overlaps 100..103
+      cases.push_back({"source overlaps destination", a, Status::InvalidField()});
+    }
+    {
+      auto a = base();
+      a.kind = SALIX_PARITY_Q;
+      a.sources[1].coef = 255;  // g^255 = g^0: same as source 0
+      cases.push_back({"repeated Q coefficient", a, Status::InvalidField()});
+    }
+    {
+      auto a = base();
+      a.sources[1].slba = cap - 3;
+      cases.push_back({"source past the end", a, Status::LbaOutOfRange()});
+    }
+    {
+      auto a = base();
+      a.sources[1].slba = ~0ull - 1;
+      cases.push_back({"source LBA wraps", a, Status::LbaOutOfRange()});
+    }
+    {
+      auto a = base();
+      a.dslba = cap - 2;
+      cases.push_back({"destination past the end", a, Status::LbaOutOfRange()});
+    }
+    for (auto& c : cases) {
+      INFO(c.what);
+      CHECK(StatusOf(ParityCompute(*h, c.args)) == c.want);
+      CHECK(ReadBack(*h, 100, 4) == old);
+      CHECK(ReadBack(*h, 0, 4) == Pattern(4 * bs, 1));  // not deallocated
+    }
+    CHECK(Stats(*h).parity_commands == 0);
+    // The largest source count is accepted.
+    ParityArgs most = base();
+    most.dslba = 200;
+    most.nlb = 1;
+    most.sources.clear();
+    for (uint32_t i = 0; i < SALIX_PARITY_MAX_SOURCES; i++) {
+      most.sources.push_back(Src(300 + i, static_cast<uint8_t>(i)));
+    }
+    most.kind = SALIX_PARITY_Q;
+    CHECK(StatusOf(ParityCompute(*h, most)).ok());
+  }
+}
+
+TEST_CASE("Parity Compute's completion waits for the parity engine on a timed ftl") {
+  auto run = [](const char* mbps) {
+    auto h = MakeHostFrom(SmallDevice(SmallFlash(
+        {{"timing.mode", "realtime"}, {"parity.engine-mbps", mbps}})));
+    const uint32_t bs = h->lba_size();
+    for (uint64_t s = 0; s < 4; s++) REQUIRE(h->Write(1, s * 32, Pattern(32 * bs, 1)).ok());
+    ParityArgs a;
+    a.dslba = 256;
+    a.nlb = 32;
+    a.sources = {Src(0), Src(32), Src(64), Src(96)};
+    const uint64_t t0 = h->now_ns();
+    REQUIRE(StatusOf(ParityCompute(*h, a)).ok());
+    return h->now_ns() - t0;
+  };
+  // 4 x 128 KiB at 10 MB/s is 52 ms of engine time; free is far less.
+  const uint64_t slow = run("10"), free = run("0");
+  INFO("slow " << slow << " ns, free " << free << " ns");
+  CHECK(slow >= 52'000'000);
+  CHECK(free < 52'000'000);
+}
+
+}  // namespace
+}  // namespace salix::test
