@@ -74,7 +74,9 @@ SALIX_APP long checksum(const struct salix_app_ctx *ctx) {
     lba += n;
     left -= n;
   }
-  crc ^= 0xffffffffu;
-  salix_emit(&crc, sizeof(crc));
-  return crc;
+  /* A separate variable: taking crc's address would keep it on the stack
+   * through the loop. */
+  uint32_t result = crc ^ 0xffffffffu;
+  salix_emit(&result, sizeof(result));
+  return result;
 }
