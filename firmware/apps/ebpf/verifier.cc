@@ -761,21 +761,28 @@ std::optional<VerifyError> Analyzer::Run(const std::vector<bool>& second, uint64
     if (op != kJmpExit) leader[JumpTarget(i, pc)] = true;
     if (pc + 1 < n) leader[pc + 1] = true;
   }
-  std::vector<std::optional<State>> entry(n);
-  std::vector<uint32_t> merges(n, 0);
+  // States only at block entries (a State is ~3 KB).
+  std::vector<uint32_t> block(n, 0);
+  uint32_t num_blocks = 0;
+  for (size_t pc = 0; pc < n; ++pc) {
+    if (leader[pc]) block[pc] = num_blocks++;
+  }
+  std::vector<std::optional<State>> entry(num_blocks);
+  std::vector<uint32_t> merges(num_blocks, 0);
   std::set<size_t> work;  // block entries to (re)visit
 
   State init;
   init.r[1] = Value::Ptr(Region::kCtx, 0, 0);
   init.r[kFrameRegister] = Value::Ptr(Region::kStack, kStackSize, kStackSize);
   for (auto& sl : init.slot) sl = Value::Const(0);
-  entry[0] = init;
+  entry[block[0]] = init;
   work.insert(0);
 
   auto flow = [&](size_t to, const State& st) {
-    if (!entry[to]) {
-      entry[to] = st;
-    } else if (!MergeInto(*entry[to], st, ++merges[to] > options_.widen_after)) {
+    const uint32_t b = block[to];
+    if (!entry[b]) {
+      entry[b] = st;
+    } else if (!MergeInto(*entry[b], st, ++merges[b] > options_.widen_after)) {
       return;
     }
     work.insert(to);
@@ -785,7 +792,7 @@ std::optional<VerifyError> Analyzer::Run(const std::vector<bool>& second, uint64
     // Lowest block first: loops settle before the code after them runs.
     size_t pc = *work.begin();
     work.erase(work.begin());
-    State s = *entry[pc];
+    State s = *entry[block[pc]];
     for (;;) {
       if (++*steps > options_.max_steps) {
         return VerifyError{static_cast<uint32_t>(pc),

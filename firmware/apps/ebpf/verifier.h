@@ -43,8 +43,9 @@
 namespace salix::apps::ebpf {
 
 struct VerifierOptions {
-  // "program too large" beyond this many instruction slots.
-  uint32_t max_insns = 16384;
+  // "program too large" beyond this many instruction slots. Verification
+  // keeps ~3 KB per basic block, so this also bounds its memory (~12 MB).
+  uint32_t max_insns = 4096;
   // "too complex" beyond this many abstractly executed instructions.
   uint64_t max_steps = 2'000'000;
   // A block entry merged more often than this widens its ranges.
