@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "apps/ebpf/alu.h"
@@ -175,8 +176,10 @@ Result<RunResult, RunError> Interpreter::Run(const Invocation& inv, AppEnv& env)
   ctx_.input = RegionBase(Region::kInput);
   ctx_.output = RegionBase(Region::kOutput);
   ctx_.scratch = RegionBase(Region::kScratch);
-  ctx_.input_len = static_cast<uint32_t>(inv.input.size());
-  ctx_.output_cap = static_cast<uint32_t>(inv.output.size());
+  // A region is addressed by 32 bits: larger buffers show their first 4 GiB.
+  constexpr size_t kMaxRegion = 0xffffffffu;
+  ctx_.input_len = static_cast<uint32_t>(std::min(inv.input.size(), kMaxRegion));
+  ctx_.output_cap = static_cast<uint32_t>(std::min(inv.output.size(), kMaxRegion));
   ctx_.scratch_len = static_cast<uint32_t>(scratch_.size());
   ctx_.lba_size = env.lba_size();
   ctx_.lba_count = env.lba_count();
@@ -192,7 +195,8 @@ Result<RunResult, RunError> Interpreter::Run(const Invocation& inv, AppEnv& env)
 
   HelperContext hc;
   hc.regions = &regions;
-  hc.domain = inv.domain;
+  const Domain no_access;  // a missing domain grants nothing
+  hc.domain = inv.domain != nullptr ? inv.domain : &no_access;
   hc.env = &env;
   hc.output_cap = ctx_.output_cap;
   hc.stats = &stats;

@@ -36,7 +36,7 @@ namespace salix::apps::ebpf {
 struct Invocation {
   std::span<const uint8_t> input;
   std::span<uint8_t> output;  // capacity; RunResult::output_len says how much was written
-  const Domain* domain = nullptr;  // REQUIRES: non-null
+  const Domain* domain = nullptr;  // the caller's; nullptr grants no flash access
   uint64_t budget = kDefaultBudget;
 
   static constexpr uint64_t kDefaultBudget = uint64_t{1} << 24;
@@ -74,7 +74,7 @@ class Interpreter {
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
-  // REQUIRES: invocation.domain != nullptr; no other Run() in progress.
+  // REQUIRES: no other Run() on this instance in progress.
   Result<RunResult, RunError> Run(const Invocation& invocation, AppEnv& env);
 
   uint32_t scratch_size() const { return static_cast<uint32_t>(scratch_.size()); }

@@ -1,6 +1,6 @@
 // Interpreter speed, in instructions per second, for the checksum and the
 // B-tree example apps. Hidden ([.benchmark]): run it with
-//   <build>/tests/unit/salix-unit '[.benchmark][apps]'
+//   <build>/tests/unit/salix-unit '[.benchmark][apps-bench]'
 // It measures, prints and asserts only that the apps ran correctly.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -29,8 +29,8 @@ struct Tally {
 
 }  // namespace
 
-TEST_CASE("Interpreter speed on the example apps", "[.benchmark][apps]") {
-  fmt::print("rerun: salix-unit '[.benchmark][apps]' (build type matters: debugoptimized "
+TEST_CASE("Interpreter speed on the example apps", "[.benchmark][apps-bench]") {
+  fmt::print("rerun: salix-unit '[.benchmark][apps-bench]' (build type matters: debugoptimized "
              "by default)\n");
   {
     MemoryEnv env(4096, 256);

@@ -5,7 +5,7 @@
 
 namespace salix::apps {
 
-TEST_CASE("Domain allows an access only if every LBA has the right") {
+TEST_CASE("Domain allows an access only if every LBA has the right", "[apps]") {
   Domain d;
   REQUIRE_FALSE(d.Add({100, 50, kRightRead}));
   REQUIRE_FALSE(d.Add({150, 10, kRightReadWrite}));  // adjacent
@@ -26,7 +26,7 @@ TEST_CASE("Domain allows an access only if every LBA has the right") {
   CHECK_FALSE(Domain().Allows(0, 1, kRightRead));
 }
 
-TEST_CASE("Domain refuses empty, wrapping, rightless and overlapping ranges") {
+TEST_CASE("Domain refuses empty, wrapping, rightless and overlapping ranges", "[apps]") {
   Domain d;
   REQUIRE_FALSE(d.Add({10, 10, kRightRead}));
   auto e = d.Add({0, 0, kRightRead});

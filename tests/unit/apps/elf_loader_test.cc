@@ -12,7 +12,7 @@
 
 namespace salix::apps::ebpf::test {
 
-TEST_CASE("LoadElf takes the salix section of each example and applies rodata relocations") {
+TEST_CASE("LoadElf takes the salix section of each example and applies rodata relocations", "[apps]") {
   for (const char* name : {"checksum", "checksum_v1", "scan_filter", "btree_lookup"}) {
     INFO(name);
     auto r = LoadElf(examples::ExampleObject(name));
@@ -36,7 +36,7 @@ TEST_CASE("LoadElf takes the salix section of each example and applies rodata re
   CHECK(entry1 == 0xf26b8303u);  // CRC32C table[1]
 }
 
-TEST_CASE("LoadElf refuses writable globals, calls and ambiguous sections with a reason") {
+TEST_CASE("LoadElf refuses writable globals, calls and ambiguous sections with a reason", "[apps]") {
   auto global = LoadElf(examples::BadObject("writable_global"));
   REQUIRE_FALSE(global.ok());
   CHECK_THAT(global.error(), Catch::Contains("writable globals are not supported"));
@@ -61,7 +61,7 @@ TEST_CASE("LoadElf refuses writable globals, calls and ambiguous sections with a
   CHECK_THAT(missing.error(), Catch::Contains("no section 'salix/third'"));
 }
 
-TEST_CASE("LoadElf refuses what is not a BPF relocatable object") {
+TEST_CASE("LoadElf refuses what is not a BPF relocatable object", "[apps]") {
   std::vector<uint8_t> empty;
   CHECK_THAT(LoadElf(empty).error(), Catch::Contains("shorter than an ELF64 header"));
   auto obj = examples::ExampleObject("checksum");
@@ -77,7 +77,7 @@ TEST_CASE("LoadElf refuses what is not a BPF relocatable object") {
   CHECK_THAT(LoadElf(bad).error(), Catch::Contains("outside the object"));
 }
 
-TEST_CASE("LoadElf survives randomly corrupted objects") {
+TEST_CASE("LoadElf survives randomly corrupted objects", "[apps]") {
   const uint32_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);

@@ -49,7 +49,7 @@ Asm LbaCall(int helper) {
 
 }  // namespace
 
-TEST_CASE("Escape: reads outside the domain return EPERM and copy nothing") {
+TEST_CASE("Escape: reads outside the domain return EPERM and copy nothing", "[apps]") {
   Sandbox s;
   struct Case { uint64_t lba, count; };
   for (Case c : {Case{0, 1}, Case{15, 2}, Case{31, 2} /* 32 is rw: still allowed */,
@@ -71,7 +71,7 @@ TEST_CASE("Escape: reads outside the domain return EPERM and copy nothing") {
   CHECK(s.env.reads == 1);  // only the allowed read reached the flash
 }
 
-TEST_CASE("Escape: writes need the write right, and a refused write changes nothing") {
+TEST_CASE("Escape: writes need the write right, and a refused write changes nothing", "[apps]") {
   Sandbox s;
   const auto flash = s.env.data();
   for (uint64_t lba : {16, 31, 40, 5, 127}) {
@@ -97,7 +97,7 @@ TEST_CASE("Escape: writes need the write right, and a refused write changes noth
   CHECK(s.env.writes == 1);
 }
 
-TEST_CASE("Escape: a loop that never ends stops at the budget") {
+TEST_CASE("Escape: a loop that never ends stops at the budget", "[apps]") {
   Sandbox s;
   Asm a;  // while (1) read_lba(16, 1, output, 512): also bounded in flash work
   a.Ldx(kSizeDw, 6, 1, 8).MovImm(1, 16).MovImm(2, 1).Mov(3, 6).MovImm(4, kLba)
@@ -109,7 +109,7 @@ TEST_CASE("Escape: a loop that never ends stops at the budget") {
   CHECK(r.error().stats.lbas_read == 70000 / 6);
 }
 
-TEST_CASE("Escape: stack accesses outside the frame are refused statically and at run time") {
+TEST_CASE("Escape: stack accesses outside the frame are refused statically and at run time", "[apps]") {
   Asm fixed;  // r10 + 8
   fixed.MovImm(0, 0).Stx(kSizeDw, 10, 0, 8).Exit();
   CHECK_FALSE(Verify(fixed.Build()).ok());
@@ -132,7 +132,7 @@ TEST_CASE("Escape: stack accesses outside the frame are refused statically and a
   CHECK(s.Run(a).ok());
 }
 
-TEST_CASE("Escape: scratch, input and output bounds hold at run time") {
+TEST_CASE("Escape: scratch, input and output bounds hold at run time", "[apps]") {
   Sandbox s;
   // *(u8 *)(ctx->scratch + input[0]) = 1, scratch is 4096 bytes.
   Asm scratch;
@@ -157,7 +157,7 @@ TEST_CASE("Escape: scratch, input and output bounds hold at run time") {
   CHECK_THAT(past.error().reason, Catch::Contains("8-byte load from input+57"));
 }
 
-TEST_CASE("Escape: pointer arithmetic cannot reach another region or forge one") {
+TEST_CASE("Escape: pointer arithmetic cannot reach another region or forge one", "[apps]") {
   Sandbox s;
   const auto input_before = s.input;
   // scratch + 2^32 is the input region's address: stores there must fail
@@ -198,7 +198,7 @@ TEST_CASE("Escape: pointer arithmetic cannot reach another region or forge one")
   (void)input_before;
 }
 
-TEST_CASE("Escape: helper buffers must lie inside their regions") {
+TEST_CASE("Escape: helper buffers must lie inside their regions", "[apps]") {
   Sandbox s;
   // read_lba(16, 1, scratch + 4000, 512): the buffer runs past scratch.
   Asm a;
@@ -224,6 +224,25 @@ TEST_CASE("Escape: helper buffers must lie inside their regions") {
   REQUIRE(wr.ok());
   CHECK(static_cast<int64_t>(wr->r0) == -SALIX_EINVAL);
   CHECK(s.env.writes == 0);
+}
+
+}  // namespace salix::apps::ebpf::test
+
+namespace salix::apps::ebpf::test {
+
+TEST_CASE("Escape: an invocation without a domain reaches no flash", "[apps]") {
+  Sandbox s;
+  s.SetInputWord(0, 16);
+  s.SetInputWord(1, 1);
+  auto v = VerifyOrDie(LbaCall(SALIX_HELPER_READ_LBA).Build());
+  auto interp = MakeInterpreter(v, 4096);
+  Invocation inv;
+  inv.input = s.input;
+  inv.output = s.output;
+  auto r = interp->Run(inv, s.env);
+  REQUIRE(r.ok());
+  CHECK(static_cast<int64_t>(r->r0) == -SALIX_EPERM);
+  CHECK(s.env.reads == 0);
 }
 
 }  // namespace salix::apps::ebpf::test

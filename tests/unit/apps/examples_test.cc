@@ -49,7 +49,7 @@ void Randomize(MemoryEnv& env, std::mt19937& rng) {
 
 }  // namespace
 
-TEST_CASE("Checksum app computes the CRC32C of an LBA range") {
+TEST_CASE("Checksum app computes the CRC32C of an LBA range", "[apps]") {
   const uint32_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
@@ -78,7 +78,7 @@ TEST_CASE("Checksum app computes the CRC32C of an LBA range") {
   }
 }
 
-TEST_CASE("Checksum app gets EPERM for a range that leaves the domain") {
+TEST_CASE("Checksum app gets EPERM for a range that leaves the domain", "[apps]") {
   MemoryEnv env(512, 64);
   Domain d = DomainOf({{0, 32, kRightRead}});
   App app("checksum");
@@ -90,7 +90,7 @@ TEST_CASE("Checksum app gets EPERM for a range that leaves the domain") {
   CHECK(r->output_len == 0);
 }
 
-TEST_CASE("Scan-and-filter app returns the matching records of a range") {
+TEST_CASE("Scan-and-filter app returns the matching records of a range", "[apps]") {
   const uint32_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
@@ -145,7 +145,7 @@ TEST_CASE("Scan-and-filter app returns the matching records of a range") {
   CHECK(static_cast<int64_t>(r->r0) == -SALIX_ENOSPC);
 }
 
-TEST_CASE("B-tree app finds keys by chasing child LBAs through the tree") {
+TEST_CASE("B-tree app finds keys by chasing child LBAs through the tree", "[apps]") {
   const uint32_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
@@ -188,7 +188,7 @@ TEST_CASE("B-tree app finds keys by chasing child LBAs through the tree") {
   }
 }
 
-TEST_CASE("B-tree app refuses corrupt nodes, cycles and nodes outside the domain") {
+TEST_CASE("B-tree app refuses corrupt nodes, cycles and nodes outside the domain", "[apps]") {
   MemoryEnv env(512, 64);
   std::vector<std::pair<uint64_t, uint64_t>> kv;
   for (uint64_t k = 0; k < 40; ++k) kv.push_back({k * 10, k});

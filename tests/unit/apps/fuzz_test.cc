@@ -55,7 +55,7 @@ int32_t RandomImm(std::mt19937& rng) {
 
 }  // namespace
 
-TEST_CASE("Random programs are refused or run without escaping") {
+TEST_CASE("Random programs are refused or run without escaping", "[apps]") {
   const uint32_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);

@@ -52,7 +52,7 @@ constexpr uint64_t kMinus1 = ~uint64_t{0};
 
 }  // namespace
 
-TEST_CASE("Interpreter follows RFC 9669 for division and modulo, including by zero") {
+TEST_CASE("Interpreter follows RFC 9669 for division and modulo, including by zero", "[apps]") {
   CHECK(Binary(kClassAlu64, kAluDiv, 7, 0) == 0);
   CHECK(Binary(kClassAlu64, kAluMod, 7, 0) == 7);
   CHECK(Binary(kClassAlu64, kAluDiv, 7, 2) == 3);
@@ -68,7 +68,7 @@ TEST_CASE("Interpreter follows RFC 9669 for division and modulo, including by ze
   CHECK(Binary(kClassAlu, kAluDiv, 0x80000000, 0xffffffff, 1) == 0x80000000);
 }
 
-TEST_CASE("Interpreter shifts, 32-bit results and sign extension") {
+TEST_CASE("Interpreter shifts, 32-bit results and sign extension", "[apps]") {
   CHECK(Binary(kClassAlu64, kAluLsh, 1, 65) == 2);  // amount masked to 6 bits
   CHECK(Binary(kClassAlu, kAluLsh, 1, 33) == 2);    // 5 bits
   CHECK(Binary(kClassAlu64, kAluArsh, kI64Min, 63) == kMinus1);
@@ -86,7 +86,7 @@ TEST_CASE("Interpreter shifts, 32-bit results and sign extension") {
   CHECK(f.R0(sx) == static_cast<uint64_t>(-128 + static_cast<int16_t>(0x8302)));
 }
 
-TEST_CASE("Interpreter byte swaps and 64-bit immediates") {
+TEST_CASE("Interpreter byte swaps and 64-bit immediates", "[apps]") {
   Fixture f;
   Asm be;
   be.Lddw(0, 0x1122334455667788).Raw(kClassAlu | kAluEnd | kToBe, 0, 0, 0, 32).Exit();
@@ -99,7 +99,7 @@ TEST_CASE("Interpreter byte swaps and 64-bit immediates") {
   CHECK(f.R0(swap) == 0x8877665544332211);
 }
 
-TEST_CASE("Interpreter compares signed, unsigned and 32-bit") {
+TEST_CASE("Interpreter compares signed, unsigned and 32-bit", "[apps]") {
   Fixture f;
   // r0 = 1 if (s64)-1 < 1 (signed) else 0
   Asm s;
@@ -116,7 +116,7 @@ TEST_CASE("Interpreter compares signed, unsigned and 32-bit") {
   CHECK(f.R0(set) == 0);
 }
 
-TEST_CASE("Interpreter stops a never-ending loop when the budget is spent") {
+TEST_CASE("Interpreter stops a never-ending loop when the budget is spent", "[apps]") {
   Fixture f;
   Asm a;
   a.MovImm(0, 0).AddImm(0, 1).Ja(-2).Exit();
@@ -134,7 +134,7 @@ TEST_CASE("Interpreter stops a never-ending loop when the budget is spent") {
   CHECK_FALSE(f.Run(ok, 1).ok());
 }
 
-TEST_CASE("Interpreter zeroes stack and scratch at every run") {
+TEST_CASE("Interpreter zeroes stack and scratch at every run", "[apps]") {
   Fixture f;
   f.input.resize(8, 0x5a);
   // r0 = old stack word | old scratch word; then store input into both.
@@ -155,7 +155,7 @@ TEST_CASE("Interpreter zeroes stack and scratch at every run") {
   }
 }
 
-TEST_CASE("Interpreter helpers: emit, set_output_len and LBA reads and writes") {
+TEST_CASE("Interpreter helpers: emit, set_output_len and LBA reads and writes", "[apps]") {
   Fixture f;
   for (int i = 0; i < 512; ++i) f.env.Lba(3)[i] = static_cast<uint8_t>(i * 7);
   // read LBA 3 into scratch, write it to LBA 9, emit its first 16 bytes,
@@ -182,7 +182,7 @@ TEST_CASE("Interpreter helpers: emit, set_output_len and LBA reads and writes") 
   CHECK(r->stats.refused_calls == 0);
 }
 
-TEST_CASE("Interpreter returns helper errors to the program: EIO, EINVAL, ENOSPC") {
+TEST_CASE("Interpreter returns helper errors to the program: EIO, EINVAL, ENOSPC", "[apps]") {
   Fixture f;
   f.env.fail_at = 5;
   auto read = [&](int32_t lba, int32_t count) {
@@ -207,7 +207,7 @@ TEST_CASE("Interpreter returns helper errors to the program: EIO, EINVAL, ENOSPC
   CHECK(r->stats.refused_calls == 1);
 }
 
-TEST_CASE("Interpreter refuses a scratch size beyond its limit") {
+TEST_CASE("Interpreter refuses a scratch size beyond its limit", "[apps]") {
   Asm a;
   a.MovImm(0, 0).Exit();
   auto v = VerifyOrDie(a.Build());

@@ -35,7 +35,7 @@ Asm& LoadInputWord(Asm& a, uint8_t reg) {
 
 }  // namespace
 
-TEST_CASE("Verifier accepts a minimal program and a bounded loop") {
+TEST_CASE("Verifier accepts a minimal program and a bounded loop", "[apps]") {
   Asm a;
   a.MovImm(0, 0).Exit();
   ExpectAccepted(a);
@@ -47,7 +47,7 @@ TEST_CASE("Verifier accepts a minimal program and a bounded loop") {
   ExpectAccepted(loop);
 }
 
-TEST_CASE("Verifier refuses unknown and unsupported opcodes with the opcode") {
+TEST_CASE("Verifier refuses unknown and unsupported opcodes with the opcode", "[apps]") {
   Asm unknown;
   unknown.MovImm(0, 0).Raw(0xff, 0, 0, 0, 0).Exit();
   ExpectRefused(unknown, 1, "unsupported opcode 0xff");
@@ -69,7 +69,7 @@ TEST_CASE("Verifier refuses unknown and unsupported opcodes with the opcode") {
   ExpectRefused(jmp32_call, 1, "unsupported opcode 0x86");
 }
 
-TEST_CASE("Verifier refuses bad register numbers and writes to r10") {
+TEST_CASE("Verifier refuses bad register numbers and writes to r10", "[apps]") {
   Asm bad_dst;
   bad_dst.MovImm(11, 0).MovImm(0, 0).Exit();
   ExpectRefused(bad_dst, 0, "bad register number r11");
@@ -87,7 +87,7 @@ TEST_CASE("Verifier refuses bad register numbers and writes to r10") {
   ExpectRefused(r10_load, 1, "write to r10");
 }
 
-TEST_CASE("Verifier refuses jumps out of range and into the middle of lddw") {
+TEST_CASE("Verifier refuses jumps out of range and into the middle of lddw", "[apps]") {
   Asm forward;
   forward.MovImm(0, 0).Ja(5).Exit();
   ExpectRefused(forward, 1, "jump out of range: target 7, program has 3 instructions");
@@ -101,7 +101,7 @@ TEST_CASE("Verifier refuses jumps out of range and into the middle of lddw") {
   ExpectRefused(into_lddw, 1, "jump into the middle of the lddw at instruction 2");
 }
 
-TEST_CASE("Verifier refuses programs that fall off the end or never exit") {
+TEST_CASE("Verifier refuses programs that fall off the end or never exit", "[apps]") {
   Asm off_end;  // the exit is skipped over on one path
   off_end.MovImm(0, 0).Jmp(kJmpJeq, 0, 0, 1).Exit().MovImm(0, 1);
   ExpectRefused(off_end, 3, "falls off the end");
@@ -115,7 +115,7 @@ TEST_CASE("Verifier refuses programs that fall off the end or never exit") {
   ExpectRefused(lddw_last, 2, "no second slot");
 }
 
-TEST_CASE("Verifier refuses reads of uninitialised registers on any path") {
+TEST_CASE("Verifier refuses reads of uninitialised registers on any path", "[apps]") {
   Asm plain;
   plain.Mov(0, 2).Exit();
   ExpectRefused(plain, 0, "r2 is not initialised");
@@ -138,7 +138,7 @@ TEST_CASE("Verifier refuses reads of uninitialised registers on any path") {
   ExpectRefused(after_call, 2, "r1 is not initialised");
 }
 
-TEST_CASE("Verifier refuses division and modulo by zero constants") {
+TEST_CASE("Verifier refuses division and modulo by zero constants", "[apps]") {
   Asm div;
   div.MovImm(0, 5).Alu(kAluDiv, 0, 0).Exit();
   ExpectRefused(div, 1, "division by zero constant");
@@ -161,7 +161,7 @@ TEST_CASE("Verifier refuses division and modulo by zero constants") {
   ExpectAccepted(unknown);
 }
 
-TEST_CASE("Verifier refuses out-of-range shifts and bad byte swaps") {
+TEST_CASE("Verifier refuses out-of-range shifts and bad byte swaps", "[apps]") {
   Asm shift;
   shift.MovImm(0, 1).Alu(kAluLsh, 0, 64).Exit();
   ExpectRefused(shift, 1, "shift by 64 is out of range for a 64-bit operation");
@@ -175,7 +175,7 @@ TEST_CASE("Verifier refuses out-of-range shifts and bad byte swaps") {
   ExpectRefused(swap, 1, "byte swap width 24");
 }
 
-TEST_CASE("Verifier refuses stack accesses outside the 512-byte frame") {
+TEST_CASE("Verifier refuses stack accesses outside the 512-byte frame", "[apps]") {
   Asm above;
   above.MovImm(0, 0).Stx(kSizeDw, 10, 0, 0).Exit();
   ExpectRefused(above, 1, "8-byte access at offset 512 of stack");
@@ -193,7 +193,7 @@ TEST_CASE("Verifier refuses stack accesses outside the 512-byte frame") {
   ExpectAccepted(ok);
 }
 
-TEST_CASE("Verifier refuses stores to read-only regions and ctx reads past its end") {
+TEST_CASE("Verifier refuses stores to read-only regions and ctx reads past its end", "[apps]") {
   Asm ctx_store;
   ctx_store.MovImm(0, 0).St(kSizeW, 1, 24, 99).Exit();
   ExpectRefused(ctx_store, 1, "store into read-only ctx");
@@ -219,7 +219,7 @@ TEST_CASE("Verifier refuses stores to read-only regions and ctx reads past its e
   CHECK_THAT(w.error().reason, Catch::Contains("outside the 4 bytes of rodata"));
 }
 
-TEST_CASE("Verifier refuses scratch accesses beyond a scratch size it knows") {
+TEST_CASE("Verifier refuses scratch accesses beyond a scratch size it knows", "[apps]") {
   Asm a;  // r2 = ctx->scratch; *(u64 *)(r2 + 4096) = 0
   a.Ldx(kSizeDw, 2, 1, 16).MovImm(0, 0).St(kSizeDw, 2, 4096, 0).Exit();
   VerifierOptions o;
@@ -228,7 +228,7 @@ TEST_CASE("Verifier refuses scratch accesses beyond a scratch size it knows") {
   ExpectAccepted(a);  // size unknown at verification: the run-time check decides
 }
 
-TEST_CASE("Verifier refuses memory access through numbers and pointer arithmetic tricks") {
+TEST_CASE("Verifier refuses memory access through numbers and pointer arithmetic tricks", "[apps]") {
   Asm constant;  // the address of ctx, forged from a constant
   constant.Lddw(2, RegionBase(Region::kCtx)).Ldx(kSizeDw, 0, 2, 0).Exit();
   ExpectRefused(constant, 2, "memory access through r2, which is not a pointer");
@@ -267,7 +267,7 @@ TEST_CASE("Verifier refuses memory access through numbers and pointer arithmetic
   ExpectAccepted(fill_ok);
 }
 
-TEST_CASE("Verifier refuses helper calls with unknown ids or wrong argument kinds") {
+TEST_CASE("Verifier refuses helper calls with unknown ids or wrong argument kinds", "[apps]") {
   Asm unknown;
   unknown.Call(99).Exit();
   ExpectRefused(unknown, 0, "unknown helper id 99");
@@ -308,7 +308,7 @@ TEST_CASE("Verifier refuses helper calls with unknown ids or wrong argument kind
   ExpectAccepted(good);
 }
 
-TEST_CASE("Verifier refuses maps and programs too large or too complex") {
+TEST_CASE("Verifier refuses maps and programs too large or too complex", "[apps]") {
   Asm map;
   map.Lddw(1, 3, /*BPF_PSEUDO_MAP_FD*/ 1).MovImm(0, 0).Exit();
   ExpectRefused(map, 0, "maps are not supported");
@@ -325,7 +325,7 @@ TEST_CASE("Verifier refuses maps and programs too large or too complex") {
   ExpectRefused(large, 50, "too complex", few_steps);
 }
 
-TEST_CASE("Verifier narrows ranges on branches and prunes impossible paths") {
+TEST_CASE("Verifier narrows ranges on branches and prunes impossible paths", "[apps]") {
   // if (r0 >= 16) *(u8 *)(r10 - 16 + r0) = 1: on that path the store is
   // always above the frame. Without narrowing r0 could be 0 and the store
   // would be left to the run-time check.
@@ -347,7 +347,7 @@ TEST_CASE("Verifier narrows ranges on branches and prunes impossible paths") {
   ExpectAccepted(dead);
 }
 
-TEST_CASE("Verifier error strings name the instruction") {
+TEST_CASE("Verifier error strings name the instruction", "[apps]") {
   Asm a;
   a.Mov(0, 2).Exit();
   auto v = Verify(a.Build());
