@@ -227,3 +227,19 @@ TEST_CASE("B-tree app refuses corrupt nodes, cycles and nodes outside the domain
 }
 
 }  // namespace salix::apps::ebpf::test
+
+namespace salix::apps::ebpf::test {
+
+TEST_CASE("Example apps pass the verifier with the scratch size known at activation",
+          "[apps]") {
+  for (const char* name : {"checksum", "checksum_v1", "scan_filter", "btree_lookup"}) {
+    INFO(name);
+    VerifierOptions o;
+    o.scratch_size = 4096;
+    auto v = Verify(ExampleProgram(name), o);
+    if (!v.ok()) FAIL(v.error().ToString());
+    CHECK(v->verifier_steps() < 100000);  // loops converge quickly
+  }
+}
+
+}  // namespace salix::apps::ebpf::test
