@@ -100,10 +100,15 @@ void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
     });
     return;
   }
-  if (!mb.backlog.empty()) {
+  if (!mb.backlog.empty()) {  // keep submission order
     mb.backlog.emplace_back(cmd, std::move(done));
     return;
   }
+  if (!TrySubmit(member, cmd, done)) mb.backlog.emplace_back(cmd, std::move(done));
+}
+
+bool Engine::TrySubmit(unsigned member, const DeviceCommand& cmd, IoDone& done) {
+  Member& mb = members_[member];
   struct Ctx {
     Engine* e;
     unsigned member;
@@ -124,11 +129,11 @@ void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
   if (mb.dev->Submit(cmd, fn, ctx)) {
     mb.in_flight++;
     mb.commands++;
-    return;
+    return true;
   }
-  IoDone d = std::move(ctx->done);
+  done = std::move(ctx->done);
   delete ctx;
-  mb.backlog.emplace_back(cmd, std::move(d));
+  return false;
 }
 
 void Engine::OnDeviceError(unsigned member, const DeviceCompletion& c) {
@@ -256,16 +261,9 @@ size_t Engine::Poll(unsigned wait_us) {
     for (unsigned i = 0; i < members_.size(); i++) {
       Member& mb = members_[i];
       while (!mb.backlog.empty() && alive(i)) {
-        auto [cmd, done] = std::move(mb.backlog.front());
+        auto& [cmd, done] = mb.backlog.front();
+        if (!TrySubmit(i, cmd, done)) break;  // still full
         mb.backlog.pop_front();
-        size_t queued = mb.backlog.size();
-        Issue(i, cmd, std::move(done));
-        if (mb.backlog.size() > queued) {  // still full: put it back first
-          auto last = std::move(mb.backlog.back());
-          mb.backlog.pop_back();
-          mb.backlog.push_front(std::move(last));
-          break;
-        }
         progress++;
       }
       if (mb.dev && mb.in_flight > 0) progress += mb.dev->Poll(0);

@@ -115,6 +115,8 @@ class Engine final : public Array {
   // Sends cmd to a member; done runs from Poll (also for a failed member,
   // with errno_ = -ENODEV).
   void Issue(unsigned member, DeviceCommand cmd, IoDone done);
+  // Submits to the device now; false (done left intact) when it is full.
+  bool TrySubmit(unsigned member, const DeviceCommand& cmd, IoDone& done);
   void OnDeviceError(unsigned member, const DeviceCompletion& c);
   void WriteSuperblocksAsync(std::function<void(bool ok)> done);
   void Finish(Request* r, int result);

@@ -183,8 +183,23 @@ Result<bool> Engine::Recover() {
         if (c.present) newest_backup = std::max(newest_backup, c.seq);
       }
     }
-    if (newest_backup == 0) continue;
-    if (st.phase == Phase::kClosed) {
+    if (newest_backup == 0) {
+      // No backups: a free or closed stripe — or an open one whose parity
+      // members are all dead, known only from data tags its record (if
+      // any) does not explain.
+      bool parity_dead = true;
+      for (unsigned j = 0; j < geo_.m; j++) {
+        parity_dead &= !alive(geo_.ParityMember(s, j));
+      }
+      bool unexplained = false;
+      for (unsigned i = 0; i < k && parity_dead; i++) {
+        const Copy& c = data[s * k + i];
+        unexplained |= c.present && (st.phase != Phase::kClosed ||
+                                     c.seq != slot_seq_[s * k + i]);
+      }
+      if (!unexplained) continue;
+    }
+    if (st.phase == Phase::kClosed && newest_backup > 0) {
       // Backups of this very use (conversion done, table written, backups
       // not yet freed): the record is current; free the backups later.
       bool same_use = false;

@@ -115,8 +115,10 @@ class Oracle {
 
   // Issues 'ops' random single-block reads and writes (70% writes) with up
   // to 'depth' in flight over the first 'span' blocks (0: all).
+  // drain = false leaves requests in flight (for crash tests).
   void Run(unsigned ops, unsigned depth, uint64_t span = 0,
-           const std::function<void(unsigned op)>& at_op = {}) {
+           const std::function<void(unsigned op)>& at_op = {},
+           bool drain = true) {
     uint64_t range = span ? std::min(span, blocks_) : blocks_;
     for (unsigned op = 0; op < ops; op++) {
       if (at_op) at_op(op);
@@ -128,7 +130,7 @@ class Oracle {
         Read(b);
       }
     }
-    Drain();
+    if (drain) Drain();
   }
 
   void Drain() {
