@@ -140,6 +140,9 @@ std::vector<Decoded> Decode(const std::vector<Insn>& insns) {
       }
     }
   }
+  // A sentinel past the end: the verifier refuses fall-through on every path
+  // it considers feasible, and this stops a run on one it pruned wrongly.
+  code.push_back(invalid);
   return code;
 }
 
@@ -351,7 +354,7 @@ L_LDDW:
 L_INVALID : {
   stats.insns = static_cast<uint64_t>(budget - left);
   return Err(RunError{RunError::Kind::kMemoryFault, static_cast<uint32_t>(i - code),
-                      "internal error: executed an instruction slot that is not code", stats});
+                      "internal error: executed an instruction slot that is not code (the verifier missed it)", stats});
 }
 fault : {
   stats.insns = static_cast<uint64_t>(budget - left);
