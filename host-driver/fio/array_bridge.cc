@@ -57,6 +57,11 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
                                        opened.value()->array().Status().name, name));
     return nullptr;
   }
+  // One line per open (fio opens in setup for the size, then in the job):
+  // tests wait for it before failing a member under a running job.
+  auto st = opened.value()->array().Status();
+  fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}\n", st.name, st.k,
+             st.m, st.capacity_bytes, st.degraded ? ", degraded" : "");
   return new salix_fio_array{std::move(opened.value())};
 }
 

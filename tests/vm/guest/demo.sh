@@ -1,6 +1,8 @@
 # The showcase job run by ./salix demo: personality=ftl SSDs (page-mapping FTL,
-# garbage collection, tlc-datacenter NAND timing); the last one is small, so a
-# few seconds of random writes make its GC work.
+# garbage collection, tlc-datacenter NAND timing); the last one (SALIX0005) is
+# small, so a few seconds of random writes make its GC work. The first five
+# then carry a Salix 4+1 array (parity inside the devices), compared with
+# Linux md RAID-5 over the same five.
 . /salix/lib.sh
 echo "== nvme list"
 nvme list
@@ -14,9 +16,9 @@ fio --name=demo --filename="$files" --ioengine=io_uring --direct=1 --rw=randrw \
   --bs=4k --iodepth=16 --size=64M --time_based --runtime=5 --group_reporting \
   --verify=crc32c --verify_fatal=1 --do_verify=0 | grep -E 'IOPS|lat \(usec\): min|READ:|WRITE:|err='
 echo
-small=$(nvme list | awk '/Salix/ && $3 == "SALIX0004" {print $1}')
+small=$(nvme list | awk '/Salix/ && $3 == "SALIX0005" {print $1}')
 ctrl=$(salix_ctrls | while read -r c; do
-  [ "$(tr -d ' ' <"/sys/class/nvme/${c#/dev/}/serial")" = SALIX0004 ] && echo "$c"; done)
+  [ "$(tr -d ' ' <"/sys/class/nvme/${c#/dev/}/serial")" = SALIX0005 ] && echo "$c"; done)
 if [ -n "$small" ] && [ -n "$ctrl" ]; then
   echo "== fio: 4 KiB random writes of twice the capacity of $small (64 MiB): GC must run"
   fio --name=gc --filename="$small" --ioengine=io_uring --direct=1 --rw=randwrite \
@@ -24,4 +26,41 @@ if [ -n "$small" ] && [ -n "$ctrl" ]; then
   echo
   echo "== salixctl stats $ctrl"
   salixctl stats "$ctrl"
+fi
+
+# ---- the array -----------------------------------------------------------
+ngs=""
+blks=""
+for c in $(salix_ctrls); do
+  [ "$(tr -d ' ' <"/sys/class/nvme/${c#/dev/}/serial")" = SALIX0005 ] && continue
+  ngs="$ngs /dev/ng${c#/dev/nvme}n1"
+  blks="$blks ${c}n1"
+done
+set -- $ngs
+if [ $# -eq 5 ]; then
+  echo
+  echo "== salixctl array create: a 4+1 Salix array over$ngs"
+  salixctl array create --name demo --force $ngs
+  members=$(echo $ngs | tr ' ' ':')
+  bench="--rw=randwrite --bs=4k --iodepth=32 --size=256M --time_based --runtime=5
+    --norandommap --randrepeat=0 --minimal"
+  echo
+  echo "== fio through the Salix ioengine: 4 KiB random writes, QD32, 5 s"
+  salix=$(fio --name=salix --ioengine=external:/usr/lib/libsalix-fio.so --members="$members" \
+    $bench 2>/dev/null | awk -F';' '{print int($49)}')
+  salixctl array status $ngs
+  salixctl array destroy $ngs >/dev/null
+  echo
+  echo "== the same fio on Linux md RAID-5 over the same five SSDs (--assume-clean)"
+  md=""
+  if mdadm --create /dev/md0 --run --level=5 --raid-devices=5 --chunk=64 --assume-clean \
+    $blks >/dev/null 2>&1; then
+    md=$(fio --name=md --filename=/dev/md0 --ioengine=io_uring --direct=1 $bench |
+      awk -F';' '{print int($49)}')
+    mdadm --stop /dev/md0 >/dev/null 2>&1
+  fi
+  echo
+  echo "4 KiB random writes, QD32: Salix array ${salix:-?} IOPS, md RAID-5 ${md:-?} IOPS" \
+    "$( [ -n "$salix" ] && [ -n "$md" ] && [ "$md" -gt 0 ] &&
+        awk -v s="$salix" -v m="$md" 'BEGIN {printf "(%.2fx md)", s / m}')"
 fi
