@@ -882,6 +882,9 @@ void Engine::MaybeCollect() {
   if (collecting_ || rebuild_) return;
   uint64_t low = std::max<uint64_t>(geo_.n() + 2, geo_.stripes / 32);
   if (free_stripes_.size() > low) return;
+  // The scan is O(stripes): when it found nothing to collect (everything
+  // still replicating), wait a few polls before looking again.
+  if (tick_ < next_collect_scan_) return;
   // Greedy: the closed stripe with the fewest live chunks.
   uint64_t victim = kUnmapped;
   uint32_t best = ~0u;
@@ -894,7 +897,10 @@ void Engine::MaybeCollect() {
       if (best == 0) break;
     }
   }
-  if (victim == kUnmapped) return;
+  if (victim == kUnmapped) {
+    next_collect_scan_ = tick_ + 16;
+    return;
+  }
   Collect(victim);
 }
 

@@ -188,6 +188,7 @@ class Engine final : public Array {
   uint64_t conversions_ = 0, gc_stripes_ = 0, degraded_reads_ = 0;
   // Array GC.
   bool collecting_ = false;
+  uint64_t next_collect_scan_ = 0;
   // Host mode: stripes with a read-modify-write in progress, and waiters.
   std::unordered_map<uint64_t, std::deque<std::function<void()>>> locked_;
   // Rebuild (rebuild.cc).
