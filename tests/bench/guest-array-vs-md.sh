@@ -29,7 +29,9 @@ run_jobs() { # config target-options...
     qd=${rest#*:}
     echo "BENCH-JSON-BEGIN $config $rw-$bs-qd$qd"
     echo "STAT-BEFORE $(head -n 1 /proc/stat)"
-    fio --name="$config-$rw-$bs" "$@" --rw="$rw" --bs="$bs" --iodepth="$qd" --size=256M \
+    # A stuck engine must not eat the whole VM timeout: the job gets six
+    # runtimes plus a minute (opening, recovering and syncing the array).
+    timeout $((runtime * 6 + 60)) fio --name="$config-$rw-$bs" "$@" --rw="$rw" --bs="$bs" --iodepth="$qd" --size=256M \
       --time_based --runtime="$runtime" --norandommap --randrepeat=0 \
       --output-format=json || echo "BENCH-FAILED fio exit $?"
     echo "STAT-AFTER $(head -n 1 /proc/stat)"
