@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "array/commands.h"
 #include "array/engine.h"
 
 namespace salix::host {
@@ -16,11 +17,6 @@ using array::Engine;
 using array::Geometry;
 using array::Superblock;
 
-struct DsmRange {
-  uint32_t attributes;
-  uint32_t nlb;
-  uint64_t slba;
-};
 
 // Reads both superblock copies of a device; the newest valid one, or why
 // there is none.
@@ -35,13 +31,8 @@ Result<Superblock> ReadSuperblock(Device* dev) {
     // copy 1 is found by first reading copy 0's chunk size (or 4 KiB).
     uint64_t chunk_bytes = best ? best->chunk_bytes : 4096;
     uint64_t lba = copy * (chunk_bytes / info.lba_size);
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_READ;
-    cmd.cdw10 = static_cast<uint32_t>(lba);
-    cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
-    cmd.cdw12 = blocks - 1;
-    cmd.data = buf.data();
-    cmd.data_len = static_cast<uint32_t>(buf.size());
+    DeviceCommand cmd = array::Rw(SALIX_IO_READ, lba, blocks, buf.data(),
+                                  static_cast<uint32_t>(buf.size()));
     DeviceCompletion c = dev->Execute(cmd);
     if (!c.ok()) {
       return Error{fmt::format("{}: reading the superblock failed (status "
@@ -62,18 +53,8 @@ Result<Superblock> ReadSuperblock(Device* dev) {
 }
 
 Result<bool> Trim(Device* dev, uint64_t blocks) {
-  std::vector<DsmRange> ranges;
-  for (uint64_t lba = 0; lba < blocks;) {
-    uint32_t nlb = static_cast<uint32_t>(std::min<uint64_t>(blocks - lba, 1u << 30));
-    ranges.push_back({0, nlb, lba});
-    lba += nlb;
-  }
-  DeviceCommand cmd;
-  cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
-  cmd.cdw10 = static_cast<uint32_t>(ranges.size() - 1);
-  cmd.cdw11 = 1u << 2;
-  cmd.data = ranges.data();
-  cmd.data_len = static_cast<uint32_t>(ranges.size() * sizeof(DsmRange));
+  std::vector<array::DsmRange> ranges = array::WholeDevice(blocks);
+  DeviceCommand cmd = array::Deallocate(ranges);
   DeviceCompletion c = dev->Execute(cmd);
   if (!c.ok()) {
     return Error{fmt::format("{}: deallocating the device failed (status "

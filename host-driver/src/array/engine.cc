@@ -10,39 +10,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "array/commands.h"
 #include "parity/gf256.h"
 #include "parity/parity.h"
 
 namespace salix::host::array {
 namespace {
-
-// NVMe Dataset Management range (NVMe 1.4, Figure 364).
-struct DsmRange {
-  uint32_t attributes;
-  uint32_t nlb;
-  uint64_t slba;
-};
-static_assert(sizeof(DsmRange) == 16);
-
-void SetTag(DeviceCommand* c, const ChunkTag& t) {
-  salix_host_tag h = EncodeTag(t);
-  c->cdw2 = h.dw[0];
-  c->cdw3 = h.dw[1];
-  c->cdw14 = h.dw[2];
-  c->cdw15 = h.dw[3];
-}
-
-DeviceCommand Rw(uint8_t opcode, uint64_t lba, uint32_t blocks, void* data,
-                 uint32_t bytes) {
-  DeviceCommand c;
-  c.opcode = opcode;
-  c.cdw10 = static_cast<uint32_t>(lba);
-  c.cdw11 = static_cast<uint32_t>(lba >> 32);
-  c.cdw12 = blocks - 1;
-  c.data = data;
-  c.data_len = bytes;
-  return c;
-}
 
 // GC-busy hint: steer around a member for this many polls after it said so.
 constexpr uint64_t kGcBusyTicks = 64;
@@ -664,16 +637,9 @@ void Engine::FreeBackups(uint64_t s) {
       members_[p].free_groups.push_back(group);
       continue;
     }
-    auto range = std::make_shared<DsmRange>();
-    range->attributes = 0;
-    range->nlb = geo_.k * geo_.chunk_blocks;
-    range->slba = geo_.BackupLba(group, 0);
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
-    cmd.cdw10 = 0;       // one range
-    cmd.cdw11 = 1u << 2;  // deallocate
-    cmd.data = range.get();
-    cmd.data_len = sizeof(DsmRange);
+    auto range = std::make_shared<std::vector<DsmRange>>(
+        1, DsmRange{0, geo_.k * geo_.chunk_blocks, geo_.BackupLba(group, 0)});
+    DeviceCommand cmd = Deallocate(*range);
     Issue(p, cmd, [this, p, group, range](const DeviceCompletion&) {
       members_[p].free_groups.push_back(group);
     });
@@ -836,24 +802,16 @@ void Engine::Reconstruct(uint64_t s, unsigned i, uint8_t* out,
     });
   }
   // Parity needed: P when one is lost and P is there; else Q; both for two.
-  bool need_p = p_ok && (rc->lost.size() == 2 || true);
+  bool need_p = p_ok;
   bool need_q = q_ok && (rc->lost.size() == 2 || !p_ok);
-  if (need_p) {
-    rc->p.resize(geo_.chunk_bytes);
+  for (unsigned j = 0; j < 2; j++) {
+    if (!(j == 0 ? need_p : need_q)) continue;
+    std::vector<uint8_t>& buf = j == 0 ? rc->p : rc->q;
+    buf.resize(geo_.chunk_bytes);
     rc->pending++;
     DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
-                           rc->p.data(), geo_.chunk_bytes);
-    Issue(geo_.ParityMember(s, 0), cmd, [rc, finish](const DeviceCompletion& c) {
-      if (!c.ok()) rc->failed = true;
-      finish();
-    });
-  }
-  if (need_q) {
-    rc->q.resize(geo_.chunk_bytes);
-    rc->pending++;
-    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks,
-                           rc->q.data(), geo_.chunk_bytes);
-    Issue(geo_.ParityMember(s, 1), cmd, [rc, finish](const DeviceCompletion& c) {
+                           buf.data(), geo_.chunk_bytes);
+    Issue(geo_.ParityMember(s, j), cmd, [rc, finish](const DeviceCompletion& c) {
       if (!c.ok()) rc->failed = true;
       finish();
     });
@@ -958,15 +916,9 @@ void Engine::FinishCollect(uint64_t victim) {
   };
   for (unsigned d = 0; d < members_.size(); d++) {
     if (!alive(d)) continue;
-    auto range = std::make_shared<DsmRange>();
-    range->attributes = 0;
-    range->nlb = geo_.chunk_blocks;
-    range->slba = geo_.DataLba(victim);
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
-    cmd.cdw11 = 1u << 2;
-    cmd.data = range.get();
-    cmd.data_len = sizeof(DsmRange);
+    auto range = std::make_shared<std::vector<DsmRange>>(
+        1, DsmRange{0, geo_.chunk_blocks, geo_.DataLba(victim)});
+    DeviceCommand cmd = Deallocate(*range);
     (*pending)++;
     Issue(d, cmd, [range, finish](const DeviceCompletion&) { finish(); });
   }

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "array/commands.h"
 #include "array/engine.h"
 #include "parity/parity.h"
 
@@ -24,11 +25,6 @@ namespace salix::host::array {
 namespace {
 constexpr unsigned kRebuildWindow = 8;
 
-struct DsmRange {
-  uint32_t attributes;
-  uint32_t nlb;
-  uint64_t slba;
-};
 }  // namespace
 
 Result<bool> Engine::StartRebuild(
@@ -92,19 +88,9 @@ void Engine::RunRebuild() {
     // Whatever the spare held before (another array's tags) must not
     // confuse a later recovery.
     rb.trimming = true;
-    auto ranges = std::make_shared<std::vector<DsmRange>>();
-    uint64_t blocks = geo_.member_chunks * geo_.chunk_blocks;
-    for (uint64_t lba = 0; lba < blocks;) {
-      uint32_t nlb = static_cast<uint32_t>(std::min<uint64_t>(blocks - lba, 1u << 30));
-      ranges->push_back({0, nlb, lba});
-      lba += nlb;
-    }
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_DATASET_MANAGEMENT;
-    cmd.cdw10 = static_cast<uint32_t>(ranges->size() - 1);
-    cmd.cdw11 = 1u << 2;
-    cmd.data = ranges->data();
-    cmd.data_len = static_cast<uint32_t>(ranges->size() * sizeof(DsmRange));
+    auto ranges = std::make_shared<std::vector<DsmRange>>(
+        WholeDevice(geo_.member_chunks * geo_.chunk_blocks));
+    DeviceCommand cmd = Deallocate(*ranges);
     Issue(n_, cmd, [this, ranges](const DeviceCompletion&) {
       rebuild_->trimmed = true;
     });
@@ -175,20 +161,10 @@ void Engine::RebuildStripe(uint64_t s) {
         release();
         return finish(false);
       }
-      DeviceCommand cmd;
-      cmd.opcode = SALIX_IO_WRITE;
-      uint64_t lba = geo_.DataLba(s);
-      cmd.cdw10 = static_cast<uint32_t>(lba);
-      cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
-      cmd.cdw12 = geo_.chunk_blocks - 1;
-      cmd.data = buf->data();
-      cmd.data_len = geo_.chunk_bytes;
-      salix_host_tag t = EncodeTag({TagKind::kData, i, slot_seq_[slot],
-                                    slot_lc_[slot], static_cast<uint32_t>(s)});
-      cmd.cdw2 = t.dw[0];
-      cmd.cdw3 = t.dw[1];
-      cmd.cdw14 = t.dw[2];
-      cmd.cdw15 = t.dw[3];
+      DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
+                             buf->data(), geo_.chunk_bytes);
+      SetTag(&cmd, {TagKind::kData, i, slot_seq_[slot], slot_lc_[slot],
+                    static_cast<uint32_t>(s)});
       Issue(n_, cmd, [buf, finish, release](const DeviceCompletion& c) {
         release();
         finish(c.ok());
@@ -222,20 +198,10 @@ void Engine::RebuildStripe(uint64_t s) {
     } else {
       parity::ComputeQ(src, *out);
     }
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_WRITE;
-    uint64_t lba = geo_.DataLba(s);
-    cmd.cdw10 = static_cast<uint32_t>(lba);
-    cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
-    cmd.cdw12 = geo_.chunk_blocks - 1;
-    cmd.data = out->data();
-    cmd.data_len = geo_.chunk_bytes;
-    salix_host_tag t = EncodeTag({j == 0 ? TagKind::kParityP : TagKind::kParityQ,
-                                  j, epoch, included, static_cast<uint32_t>(s)});
-    cmd.cdw2 = t.dw[0];
-    cmd.cdw3 = t.dw[1];
-    cmd.cdw14 = t.dw[2];
-    cmd.cdw15 = t.dw[3];
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
+                           out->data(), geo_.chunk_bytes);
+    SetTag(&cmd, {j == 0 ? TagKind::kParityP : TagKind::kParityQ, j, epoch,
+                  included, static_cast<uint32_t>(s)});
     Issue(n_, cmd, [this, s, j, out, finish, release](const DeviceCompletion& c) {
       if (c.ok()) stripes_[s].parity_ok |= static_cast<uint8_t>(1u << j);
       release();

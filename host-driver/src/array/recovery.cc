@@ -19,6 +19,7 @@
 #include <cstring>
 #include <map>
 
+#include "array/commands.h"
 #include "array/engine.h"
 
 namespace salix::host::array {
@@ -44,14 +45,8 @@ Result<bool> Engine::Recover() {
   for (unsigned d = 0; d < n_; d++) {
     if (!alive(d)) continue;
     for (uint64_t c = 0; c < geo_.table_chunks; c++) {
-      DeviceCommand cmd;
-      cmd.opcode = SALIX_IO_READ;
-      uint64_t lba = geo_.ChunkLba(geo_.table_start + c);
-      cmd.cdw10 = static_cast<uint32_t>(lba);
-      cmd.cdw11 = static_cast<uint32_t>(lba >> 32);
-      cmd.cdw12 = geo_.chunk_blocks - 1;
-      cmd.data = buf.data();
-      cmd.data_len = geo_.chunk_bytes;
+      DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.ChunkLba(geo_.table_start + c),
+                             geo_.chunk_blocks, buf.data(), geo_.chunk_bytes);
       DeviceCompletion done = members_[d].dev->Execute(cmd);
       if (!done.ok()) {
         return Error{fmt::format("{}: reading the stripe table failed",

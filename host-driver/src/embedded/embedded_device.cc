@@ -22,6 +22,21 @@ std::string Trim(const char* s, size_t n) {
   return out;
 }
 
+nvme::Sqe ToSqe(const DeviceCommand& cmd, uint32_t nsid) {
+  nvme::Sqe sqe{};
+  sqe.opcode = cmd.opcode;
+  sqe.nsid = nsid;
+  sqe.cdw2 = cmd.cdw2;
+  sqe.cdw3 = cmd.cdw3;
+  sqe.cdw10 = cmd.cdw10;
+  sqe.cdw11 = cmd.cdw11;
+  sqe.cdw12 = cmd.cdw12;
+  sqe.cdw13 = cmd.cdw13;
+  sqe.cdw14 = cmd.cdw14;
+  sqe.cdw15 = cmd.cdw15;
+  return sqe;
+}
+
 class EmbeddedDeviceImpl final : public EmbeddedDevice {
  public:
   explicit EmbeddedDeviceImpl(const EmbeddedDeviceOptions& o) : options_(o) {}
@@ -70,17 +85,7 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     }
     unsigned i = free_.back();
     Slot& s = slots_[i];
-    nvme::Sqe sqe{};
-    sqe.opcode = cmd.opcode;
-    sqe.nsid = cmd.nsid ? cmd.nsid : info_.nsid;
-    sqe.cdw2 = cmd.cdw2;
-    sqe.cdw3 = cmd.cdw3;
-    sqe.cdw10 = cmd.cdw10;
-    sqe.cdw11 = cmd.cdw11;
-    sqe.cdw12 = cmd.cdw12;
-    sqe.cdw13 = cmd.cdw13;
-    sqe.cdw14 = cmd.cdw14;
-    sqe.cdw15 = cmd.cdw15;
+    nvme::Sqe sqe = ToSqe(cmd, cmd.nsid ? cmd.nsid : info_.nsid);
     if (cmd.data_len > 0) {
       // A buffer is described by PRPs for exactly its size, so keep one
       // per slot and rebuild it only when the size changes.
@@ -125,17 +130,7 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
   unsigned queue_depth() const override { return options_.queue_depth; }
 
   DeviceCompletion Admin(const DeviceCommand& cmd) override {
-    nvme::Sqe sqe{};
-    sqe.opcode = cmd.opcode;
-    sqe.nsid = cmd.nsid;
-    sqe.cdw2 = cmd.cdw2;
-    sqe.cdw3 = cmd.cdw3;
-    sqe.cdw10 = cmd.cdw10;
-    sqe.cdw11 = cmd.cdw11;
-    sqe.cdw12 = cmd.cdw12;
-    sqe.cdw13 = cmd.cdw13;
-    sqe.cdw14 = cmd.cdw14;
-    sqe.cdw15 = cmd.cdw15;
+    nvme::Sqe sqe = ToSqe(cmd, cmd.nsid);
     std::optional<nvme::Cqe> cqe;
     if (cmd.data_len > 0) {
       cqe = host_->ExecuteWithData(
