@@ -26,6 +26,7 @@ struct Args {
   double seconds = 5;
   std::string size = "256M";
   unsigned k = 4, m = 1, qd = 32;
+  uint32_t bs = 4096;
   std::string personality = "nossd";
   std::string only;
   std::string cmdline;
@@ -75,8 +76,8 @@ struct Load {
   uint64_t done = 0, errors = 0;
   std::mt19937_64 rng{42};
 
-  Load(Array* a, unsigned depth) : array(a), qd(depth) {
-    bs = a->block_bytes();
+  Load(Array* a, unsigned depth, uint32_t bytes = 0) : array(a), qd(depth) {
+    bs = bytes ? bytes : a->block_bytes();
     blocks = a->capacity_bytes() / bs;
     bufs.resize(qd, std::vector<uint8_t>(bs, 0x5a));
     for (unsigned i = 0; i < qd; i++) free.push_back(i);
@@ -101,7 +102,7 @@ struct Load {
     while (!free.empty()) {
       unsigned s = free.back();
       free.pop_back();
-      uint64_t b = rng() % blocks;
+      uint64_t b = rng() % (blocks - 1);
       std::memcpy(bufs[s].data(), &b, 8);
       array->SubmitWrite(b * bs, bs, bufs[s].data(), &Done, &ctx[s]);
     }
@@ -124,7 +125,7 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
     fmt::print(stderr, "salix-array-bench: {}\n", arr.error().message);
     std::exit(1);
   }
-  Load load(arr.value().get(), a.qd);
+  Load load(arr.value().get(), a.qd, a.bs);
   // Warm up: a pass over a tenth of the volume so stripes convert.
   double t0 = Now(), c0 = CpuSeconds();
   uint64_t last_report = 0;
@@ -227,18 +228,19 @@ int main(int argc, char** argv) {
     else if (s == "--k") a.k = std::atoi(next().c_str());
     else if (s == "--m") a.m = std::atoi(next().c_str());
     else if (s == "--qd") a.qd = std::atoi(next().c_str());
+    else if (s == "--bs") a.bs = static_cast<uint32_t>(std::atoi(next().c_str()));
     else if (s == "--personality") a.personality = next();
     else if (s == "--only") a.only = next();
     else {
       fmt::print(stderr, "usage: salix-array-bench [--seconds S] [--size 256M] "
-                         "[--k 4] [--m 1] [--qd 32] [--personality nossd|ftl] "
+                         "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
                          "[--only device|host|rebuild]\n");
       return 2;
     }
   }
   fmt::print("# {}+{} array over embedded Salix devices ({}, {} each, "
-             "timing off), 4 KiB random writes at QD{}, one core\n",
-             a.k, a.m, a.personality, a.size, a.qd);
+             "timing off), {}-byte random writes at QD{}, one core\n",
+             a.k, a.m, a.personality, a.size, a.bs, a.qd);
   if (a.only.empty() || a.only == "device") {
     Throughput(a, ParityMode::kDevice, "device parity (two-phase)");
   }

@@ -169,7 +169,15 @@ Result<std::unique_ptr<Array>> OpenArray(std::vector<Device*> devices,
   for (Device* d : devices) {
     if (d == nullptr) continue;
     auto sb = ReadSuperblock(d);
-    if (!sb.ok()) return sb.error();
+    if (!sb.ok()) {
+      // A device that cannot even be read is a dead member: it counts as
+      // missing below. One that reads but is not ours is the user's mistake.
+      if (sb.error().message.find("reading the superblock failed") !=
+          std::string::npos) {
+        continue;
+      }
+      return sb.error();
+    }
     found.emplace_back(d, sb.value());
   }
   if (found.empty()) return Error{"no member devices given"};

@@ -1038,6 +1038,7 @@ ArrayStatus Engine::Status() const {
   st.gc_stripes = gc_stripes_;
   st.degraded_reads = degraded_reads_;
   st.degraded = alive_count() < n_;
+  st.rebuild_error = rebuild_error_;
   st.rebuild_progress =
       rebuild_ ? static_cast<double>(rebuild_progress_done()) / geo_.stripes : -1;
   for (unsigned i = 0; i < n_; i++) {

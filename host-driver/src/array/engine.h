@@ -204,7 +204,11 @@ class Engine final : public Array {
     bool trimming = false;
     bool final = false;
     bool swapping = false;
+    uint64_t failures = 0;  // stripes that failed in this pass
+    unsigned failed_passes = 0;
   };
+  void AbortRebuild(const std::string& why);
+  std::string rebuild_error_;
   std::unique_ptr<RebuildState> rebuild_;
 };
 

@@ -10,6 +10,8 @@
 // the spare in: superblocks on every member name it. A crash before the
 // swap leaves the array degraded as before; the rebuild starts again.
 #include <fmt/format.h>
+
+#include <string>
 #include <salix/opcodes.h>
 
 #include <cerrno>
@@ -80,9 +82,27 @@ Result<bool> Engine::StartRebuild(
 uint64_t Engine::rebuild_progress_done() const { return rebuild_->done; }
 bool Engine::rebuild_final() const { return rebuild_ && rebuild_->final; }
 
+void Engine::AbortRebuild(const std::string& why) {
+  rebuild_error_ = why;
+  Member spare = std::move(members_[n_]);
+  members_.resize(n_);
+  if (!spare.backlog.empty() || spare.in_flight > 0) {
+    // Its commands still finish through members_[n_]'s callbacks: keep the
+    // slot until they have (Poll drains a failed member's backlog).
+    members_.push_back(std::move(spare));
+    members_[n_].state = MemberState::kFailed;
+  }
+  spares_.push_back(rebuild_->spare);
+  rebuild_.reset();
+}
+
 void Engine::RunRebuild() {
   RebuildState& rb = *rebuild_;
   if (rb.swapping) return;
+  if (!alive(n_)) {
+    return AbortRebuild(fmt::format("rebuild stopped: the spare {} failed",
+                                    rb.spare->info().name));
+  }
   if (!rb.trimmed) {
     if (rb.trimming) return;
     // Whatever the spare held before (another array's tags) must not
@@ -119,6 +139,13 @@ void Engine::RunRebuild() {
   }
   if (again) {
     rb.cursor = 0;
+    if (rb.failures > 0 && ++rb.failed_passes >= 3) {
+      return AbortRebuild(fmt::format(
+          "rebuild stopped: {} stripes could not be rebuilt in 3 passes "
+          "(more members lost than the parity covers?)",
+          rb.failures));
+    }
+    rb.failures = 0;
     if (!rb.final) rb.final = true;  // stop placing writes: let stripes close
     for (uint64_t s : std::vector<uint64_t>(open_)) {
       Stripe& st = stripes_[s];
@@ -139,6 +166,7 @@ void Engine::RebuildStripe(uint64_t s) {
   auto finish = [this, s, epoch](bool ok) {
     RebuildState& rb = *rebuild_;
     rb.in_flight--;
+    if (!ok) rb.failures++;
     if (ok) {
       rb.rebuilt_epoch[s] = epoch + 1;
       rb.done++;

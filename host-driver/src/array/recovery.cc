@@ -48,10 +48,8 @@ Result<bool> Engine::Recover() {
       DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.ChunkLba(geo_.table_start + c),
                              geo_.chunk_blocks, buf.data(), geo_.chunk_bytes);
       DeviceCompletion done = members_[d].dev->Execute(cmd);
-      if (!done.ok()) {
-        return Error{fmt::format("{}: reading the stripe table failed",
-                                 members_[d].dev->info().name)};
-      }
+      if (!done.ok()) break;  // a dying member: dropped below
+
       TableHeader h;
       std::memcpy(&h, buf.data(), sizeof(h));
       if (h.magic != kTableMagic || h.uuid != sb_.uuid || h.chunk_index != c) {
@@ -121,9 +119,10 @@ Result<bool> Engine::Recover() {
       cmd.data_len = n * sizeof(salix_tag_entry);
       DeviceCompletion done = members_[d].dev->Execute(cmd);
       if (!done.ok()) {
-        return Error{fmt::format("{}: Read Tags failed (status {:#x}); is it a "
-                                 "Salix device with array support?",
-                                 members_[d].dev->info().name, done.status)};
+        return Error{fmt::format("{}: Read Tags failed (status {:#x}, errno "
+                                 "{})",
+                                 members_[d].dev->info().name, done.status,
+                                 done.errno_)};
       }
       for (uint32_t e = 0; e < n; e += geo_.chunk_blocks) {
         if (!(tags[e].flags & SALIX_TAG_MAPPED)) continue;
@@ -132,6 +131,15 @@ Result<bool> Engine::Recover() {
         fn(first_chunk + (off + e) / geo_.chunk_blocks, *t);
       }
     }
+    return true;
+  };
+  // A member that answers its superblock but fails here is dying: it is
+  // dropped (marked failed, recorded in the superblocks by Sync below) if the
+  // parity covers its loss, and the scan starts over without it.
+  auto drop = [&](unsigned d, const Error& e) -> Result<bool> {
+    members_[d].state = MemberState::kFailed;
+    sb_.member_state[d] = static_cast<uint8_t>(MemberState::kFailed);
+    if (alive_count() < geo_.k) return e;
     return true;
   };
   for (unsigned d = 0; d < n_; d++) {
@@ -146,7 +154,11 @@ Result<bool> Engine::Recover() {
                          data[s * k + t.index] = {t.seq, t.value, true};
                          max_seq = std::max(max_seq, t.seq);
                        });
-    if (!r.ok()) return r;
+    if (!r.ok()) {
+      auto dr = drop(d, r.error());
+      if (!dr.ok()) return dr;
+      return Recover();  // again, without d
+    }
     r = read_tags(d, geo_.transient_start, geo_.groups * k,
                   [&](uint64_t chunk, const ChunkTag& t) {
                     uint64_t rel = chunk - geo_.transient_start;
@@ -165,7 +177,11 @@ Result<bool> Engine::Recover() {
                     }
                     max_seq = std::max(max_seq, t.seq);
                   });
-    if (!r.ok()) return r;
+    if (!r.ok()) {
+      auto dr = drop(d, r.error());
+      if (!dr.ok()) return dr;
+      return Recover();
+    }
   }
 
   // ---- 3. open stripes from tags ----------------------------------------------------------

@@ -73,6 +73,7 @@ struct ArrayStatus {
   uint64_t conversions = 0, gc_stripes = 0, degraded_reads = 0;
   bool degraded = false;
   double rebuild_progress = -1;  // 0..1 while rebuilding, -1 otherwise
+  std::string rebuild_error;     // why the last rebuild stopped, if it did
   std::vector<MemberStatus> members;
 };
 
