@@ -42,11 +42,18 @@
     X(FORMAT_NVM, 0x80, "Format NVM",                                          \
       SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC | SALIX_EFFECT_NCC |              \
           SALIX_EFFECT_NIC | SALIX_EFFECT_CSE_NS)                             \
-    X(FAULT_INJECTION, 0xC0, "Salix Fault Injection", SALIX_EFFECT_CSUPP)
+    X(LOAD_PROGRAM, 0x85, "Load Program", SALIX_EFFECT_CSUPP)                  \
+    X(PROGRAM_ACTIVATION, 0x88, "Program Activation Management",               \
+      SALIX_EFFECT_CSUPP)                                                      \
+    X(FAULT_INJECTION, 0xC0, "Salix Fault Injection", SALIX_EFFECT_CSUPP)      \
+    X(DOMAIN_MANAGEMENT, 0xC3, "Salix Domain Management", SALIX_EFFECT_CSUPP)
 /*
  * Vendor-specific admin range C0h-FFh. Opcode bits 1:0 give the data
  * direction (01b host to device, 10b device to host), which Linux
- * passthrough relies on. Layouts: array_commands.h. Add entries to
+ * passthrough relies on. Layouts: array_commands.h, app_commands.h (Load
+ * Program 85h and Program Activation Management 88h are NVMe 2.1
+ * computational-programs opcodes; Domain Management C3h moves data both
+ * ways). Add entries to
  * SALIX_ADMIN_COMMANDS with their effects; nothing else needs editing for
  * the effects log.
  */
@@ -64,10 +71,14 @@
     X(COPY, 0x19, "Copy", SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)              \
     X(PARITY_COMPUTE, 0x81, "Salix Parity Compute",                           \
       SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)                                  \
-    X(READ_TAGS, 0x82, "Salix Read Tags", SALIX_EFFECT_CSUPP)
+    X(READ_TAGS, 0x82, "Salix Read Tags", SALIX_EFFECT_CSUPP)                  \
+    X(INVOKE, 0x83, "Salix Invoke App", SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)
 /*
- * Vendor-specific I/O range 80h-FFh (parity, tags; app invocation later),
- * direction bits as for admin; layouts in array_commands.h. Standard
+ * Vendor-specific I/O range 80h-FFh (parity, tags, app invocation),
+ * direction bits as for admin; layouts in array_commands.h and
+ * app_commands.h (Invoke 83h moves data both ways; LBCC because apps may
+ * write, so Linux lets an unprivileged caller send it only on a /dev/ng
+ * node it opened for writing). Standard
  * commands (Zone Management 79h/7Ah, Zone Append 7Dh) go above in spec
  * order when implemented.
  */
