@@ -91,6 +91,14 @@ class App {
   // At power-on, before any call: recover state from the private region
   // (replay or discard logs). Also called after a power cut in tests.
   virtual Status Recover(Flash& /*private_flash*/) { return Status(); }
+  // The same, for apps whose recovery must write outside their private
+  // region: the transaction app replays committed transactions to their
+  // home LBAs, which the committing caller's domain allowed at commit time.
+  // 'device' is the whole namespace, unchecked (built-in apps only). The
+  // runtime calls this one; the default forwards to Recover(private_flash).
+  virtual Status Recover(Flash& private_flash, Flash& /*device*/) {
+    return Recover(private_flash);
+  }
 };
 
 }  // namespace salix::apps
