@@ -40,6 +40,21 @@ const char* Status::name() const {
     case 0x280: return "Write Fault";
     case 0x281: return "Unrecovered Read Error";
     case 0x285: return "Compare Failure";
+    case 0x700 | SALIX_SC_PROGRAM_INVALID: return "Program Invalid";
+    case 0x700 | SALIX_SC_SLOT_OCCUPIED: return "Program Slot Occupied";
+    case 0x700 | SALIX_SC_SLOT_EMPTY: return "Program Slot Empty";
+    case 0x700 | SALIX_SC_PROGRAM_ACTIVE: return "Program Active";
+    case 0x700 | SALIX_SC_APP_NOT_ACTIVE: return "App Not Active";
+    case 0x700 | SALIX_SC_FUNCTION_INVALID: return "App Function Invalid";
+    case 0x700 | SALIX_SC_INPUT_SIZE: return "App Input Size Invalid";
+    case 0x700 | SALIX_SC_TOKEN_INVALID: return "Domain Token Invalid";
+    case 0x700 | SALIX_SC_ACCESS_DENIED: return "App Access Denied";
+    case 0x700 | SALIX_SC_BUDGET_EXHAUSTED: return "App Instruction Budget Exhausted";
+    case 0x700 | SALIX_SC_MEMORY_FAULT: return "App Memory Fault";
+    case 0x700 | SALIX_SC_APP_FAILED: return "App Failed";
+    case 0x700 | SALIX_SC_DOMAIN_LIMIT: return "Domain Limit Exceeded";
+    case 0x700 | SALIX_SC_NAME_IN_USE: return "App Name In Use";
+    case 0x700 | SALIX_SC_CALL_DEPTH: return "App Call Depth Exceeded";
     default: return "Unknown Status";
   }
 }

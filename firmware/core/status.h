@@ -8,6 +8,8 @@
 #ifndef SALIX_CORE_STATUS_H
 #define SALIX_CORE_STATUS_H
 
+#include <salix/app_commands.h>
+
 #include <cstdint>
 #include <string>
 
@@ -71,6 +73,23 @@ class Status {
   static constexpr Status UnrecoveredReadError() { return Media(0x81); }
   static constexpr Status CompareFailure() { return Media(0x85); }
 
+  // Vendor specific (SCT 7): SSD apps (<salix/app_commands.h>).
+  static constexpr Status ProgramInvalid() { return Vendor(SALIX_SC_PROGRAM_INVALID); }
+  static constexpr Status ProgramSlotOccupied() { return Vendor(SALIX_SC_SLOT_OCCUPIED); }
+  static constexpr Status ProgramSlotEmpty() { return Vendor(SALIX_SC_SLOT_EMPTY); }
+  static constexpr Status ProgramActive() { return Vendor(SALIX_SC_PROGRAM_ACTIVE); }
+  static constexpr Status AppNotActive() { return Vendor(SALIX_SC_APP_NOT_ACTIVE); }
+  static constexpr Status AppFunctionInvalid() { return Vendor(SALIX_SC_FUNCTION_INVALID); }
+  static constexpr Status AppInputSize() { return Vendor(SALIX_SC_INPUT_SIZE); }
+  static constexpr Status AppTokenInvalid() { return Vendor(SALIX_SC_TOKEN_INVALID); }
+  static constexpr Status AppAccessDenied() { return Vendor(SALIX_SC_ACCESS_DENIED); }
+  static constexpr Status AppBudgetExhausted() { return Vendor(SALIX_SC_BUDGET_EXHAUSTED); }
+  static constexpr Status AppMemoryFault() { return Vendor(SALIX_SC_MEMORY_FAULT); }
+  static constexpr Status AppFailed() { return Vendor(SALIX_SC_APP_FAILED); }
+  static constexpr Status DomainLimit() { return Vendor(SALIX_SC_DOMAIN_LIMIT); }
+  static constexpr Status AppNameInUse() { return Vendor(SALIX_SC_NAME_IN_USE); }
+  static constexpr Status AppCallDepth() { return Vendor(SALIX_SC_CALL_DEPTH); }
+
   constexpr bool ok() const { return type_ == 0 && code_ == 0; }
   constexpr StatusType type() const { return static_cast<StatusType>(type_); }
   constexpr uint8_t code() const { return code_; }
@@ -112,6 +131,7 @@ class Status {
   }
   static constexpr Status Specific(uint8_t code) { return Status(1, code, true); }
   static constexpr Status Media(uint8_t code) { return Status(2, code, true); }
+  static constexpr Status Vendor(uint8_t code) { return Status(7, code, true); }
 
   uint8_t type_ = 0;
   uint8_t code_ = 0;

@@ -49,6 +49,9 @@ CommandResult Controller::ExecuteAdmin(const nvme::Sqe& sqe, uint64_t now) {
     case SALIX_ADMIN_ASYNC_EVENT_REQUEST: return AsyncEventRequest(sqe, now);
     case SALIX_ADMIN_FORMAT_NVM: return FormatNvm(sqe, now);
     case SALIX_ADMIN_FAULT_INJECTION: return FaultInjection(sqe, now);
+    case SALIX_ADMIN_LOAD_PROGRAM: return LoadProgram(sqe, now);
+    case SALIX_ADMIN_PROGRAM_ACTIVATION: return ProgramActivation(sqe, now);
+    case SALIX_ADMIN_DOMAIN_MANAGEMENT: return DomainManagement(sqe, now);
     default: return Fail(Status::InvalidOpcode(), now, ParamLocation(0));
   }
 }

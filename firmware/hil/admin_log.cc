@@ -1,6 +1,7 @@
 // Get Log Page (admin 02h): dword-granular length (NUMDL/NUMDU) and offset
 // (LPOL/LPOU) over the log pages of logs.h, error_log.h and the Salix
 // statistics page (vendor-specific LID C0h, stats_page.h).
+#include <salix/app_commands.h>
 #include <salix/stats_log.h>
 
 #include <algorithm>
@@ -76,6 +77,23 @@ CommandResult Controller::GetLogPage(const nvme::Sqe& sqe, uint64_t now) {
       log_size = sizeof(salix_stats_log);
       break;
     }
+    case SALIX_LOG_APPS:
+      static_assert(sizeof(salix_app_log) <= nvme::kPageSize);
+      apps_.FillLog(reinterpret_cast<salix_app_log*>(page_.data()));
+      log_size = sizeof(salix_app_log);
+      break;
+    case SALIX_LOG_APP_FUNCTIONS:
+      static_assert(sizeof(salix_app_functions_log) <= nvme::kPageSize);
+      // Log Specific Identifier (CDW11 31:16): the slot.
+      if (!apps_.FillFunctions(sqe.cdw11 >> 16,
+                               reinterpret_cast<salix_app_functions_log*>(page_.data()))) {
+        log_.GuestError("Get Log Page C2h: slot {} holds no active app", sqe.cdw11 >> 16);
+        r.status = Status::InvalidField();
+        r.param_location = ParamLocation(46);
+        return r;
+      }
+      log_size = sizeof(salix_app_functions_log);
+      break;
     default:
       r.status = Status::InvalidLogPage();
       r.param_location = ParamLocation(40);

@@ -11,6 +11,9 @@ namespace salix {
 struct CommandResult {
   Status status;
   uint32_t dw0 = 0;
+  uint32_t dw1 = 0;
+  // DW0 is the command's result (Invoke): no completion-hint bits in it.
+  bool result_in_dw0 = false;
   // Platform time at which the completion may be posted.
   uint64_t due_ns = 0;
   // The command completes later by other means (a held AER).

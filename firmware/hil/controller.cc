@@ -39,7 +39,8 @@ Controller::Controller(const ControllerOptions& options,
       features_(FeatureLimits{options.max_io_queues,
                               static_cast<uint16_t>(options.max_io_queues + 1),
                               343}),
-      buffer_(platform) {
+      buffer_(platform),
+      apps_(options.apps) {
   identity_.serial = options.serial;
   identity_.model = "Salix NVMe SSD";
   identity_.firmware_version = options.firmware_version;
@@ -50,6 +51,7 @@ Controller::Controller(const ControllerOptions& options,
   identity_.elpe = ErrorLog::kEntries - 1;
   health_.power_on_ns_origin = platform_.NowNs();
   features_.Reset(*personality_);
+  RegisterBuiltinApps(platform_.NowNs());
 }
 
 Controller::~Controller() = default;
@@ -349,9 +351,10 @@ void Controller::Execute(SubmissionQueue& sq, const nvme::Sqe& sqe,
   }
   nvme::Cqe cqe{};
   cqe.dw0 = r.dw0;
-  // I/O completions carry the GC hint (<salix/array_commands.h>); no I/O
-  // command defines DW0 bits of its own here.
-  if (sqid != 0) {
+  cqe.dw1 = r.dw1;
+  // I/O completions carry the GC hint (<salix/array_commands.h>), except
+  // Invoke, whose DW0 is the app's return value.
+  if (sqid != 0 && !r.result_in_dw0) {
     const GcHint gc = personality_->gc_hint();
     if (gc.busy) cqe.dw0 |= SALIX_CQE_GC_BUSY;
     if (gc.foreground) cqe.dw0 |= SALIX_CQE_GC_FOREGROUND;

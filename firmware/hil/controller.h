@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/registry.h"
 #include "core/log.h"
 #include "core/personality.h"
 #include "core/platform.h"
@@ -51,6 +52,8 @@ struct ControllerOptions {
   // In-device parity engine bandwidth (Parity Compute), MB/s of source
   // data; 0: free. Only personalities that model time see it.
   uint64_t parity_engine_mbps = 4000;
+  // SSD apps: instruction budgets, verifier limits (apps/registry.h).
+  apps::RegistryOptions apps;
 };
 
 class Controller {
@@ -151,6 +154,16 @@ class Controller {
   // The injected outcome of an I/O command, or nullopt to run it.
   std::optional<CommandResult> InjectIoFault(const nvme::Sqe& sqe,
                                              uint64_t now_ns);
+  // admin_program.cc, admin_domain.cc, io_invoke.cc, app_builtins.cc: SSD
+  // apps (<salix/app_commands.h>, apps/registry.h).
+  CommandResult LoadProgram(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult ProgramActivation(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult DomainManagement(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult Invoke(const nvme::Sqe& sqe, uint64_t now_ns);
+  // Logs the refusal's reason and fails the command with its status.
+  CommandResult AppRefused(const char* command, const apps::AppError& e,
+                           uint64_t now_ns, uint16_t param);
+  void RegisterBuiltinApps(uint64_t now_ns);
   bool NamespaceValid(uint32_t nsid) const { return nsid == 1; }
   uint64_t MaxTransferBytes() const {
     return uint64_t{nvme::kPageSize} << options_.mdts;
@@ -193,6 +206,10 @@ class Controller {
   // SALIX_FAULT_*: survives controller resets (CC.EN), not the controller.
   uint32_t fault_mode_ = 0;
   uint64_t fault_swallowed_ = 0;  // I/O commands taken while unresponsive
+  // SSD apps: slots, built-in apps, domains; Invoke's input and output.
+  apps::Registry apps_;
+  std::vector<uint8_t> app_input_;
+  std::vector<uint8_t> app_output_;
 };
 
 }  // namespace salix

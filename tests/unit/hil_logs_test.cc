@@ -147,7 +147,8 @@ TEST_CASE("Unknown log pages are Invalid Log Page") {
   std::vector<uint8_t> buf(512);
   CHECK(h->GetLogPage(0x04, buf) == Status::InvalidLogPage());
   CHECK(h->GetLogPage(0x7F, buf) == Status::InvalidLogPage());
-  CHECK(h->GetLogPage(0xC1, buf) == Status::InvalidLogPage());  // C0h is Salix stats
+  // C0h is Salix stats, C1h/C2h the app logs (<salix/app_commands.h>).
+  CHECK(h->GetLogPage(0xC3, buf) == Status::InvalidLogPage());
 }
 
 TEST_CASE("A log transfer longer than MDTS is Invalid Field") {
