@@ -153,6 +153,7 @@ class Engine final : public Array {
   void RunRebuild();
   void RebuildStripe(uint64_t s);
   void FinishRebuild();
+  void AdvanceRebuildProgress();
   uint64_t rebuild_progress_done() const;
   bool rebuild_final() const;
 

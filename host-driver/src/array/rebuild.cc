@@ -123,7 +123,12 @@ void Engine::RunRebuild() {
   };
   while (rb.in_flight < kRebuildWindow && rb.cursor < geo_.stripes) {
     uint64_t s = rb.cursor++;
-    if (!needs(s)) continue;
+    if (!needs(s)) {
+      // Progress counts the first pass over every stripe: a free stripe
+      // (nothing to rebuild) is as done as a rebuilt one.
+      if (!rb.final) AdvanceRebuildProgress();
+      continue;
+    }
     rb.in_flight++;
     RebuildStripe(s);
   }
@@ -169,8 +174,7 @@ void Engine::RebuildStripe(uint64_t s) {
     if (!ok) rb.failures++;
     if (ok) {
       rb.rebuilt_epoch[s] = epoch + 1;
-      rb.done++;
-      if (rb.progress) rb.progress(rb.done, geo_.stripes);
+      if (!rb.final) AdvanceRebuildProgress();  // later passes: already counted
     }
   };
   stripes_[s].reads++;
@@ -248,9 +252,19 @@ void Engine::RebuildStripe(uint64_t s) {
   compute();
 }
 
+void Engine::AdvanceRebuildProgress() {
+  RebuildState& rb = *rebuild_;
+  // The last step (100%) is the swap: FinishRebuild reports it.
+  if (rb.done + 1 >= geo_.stripes) return;
+  rb.done++;
+  if (rb.progress) rb.progress(rb.done, geo_.stripes);
+}
+
 void Engine::FinishRebuild() {
   RebuildState& rb = *rebuild_;
   rb.swapping = true;
+  rb.done = geo_.stripes;
+  if (rb.progress) rb.progress(rb.done, geo_.stripes);
   unsigned d = rb.member;
   // The spare takes the lost member's place.
   Member spare = std::move(members_[n_]);

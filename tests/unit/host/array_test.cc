@@ -188,6 +188,7 @@ TEST_CASE("Rebuild onto a spare restores full redundancy") {
   while (a->Status().degraded) a->Poll(0);
   CHECK(last > 0);
   CHECK(total > 0);
+  CHECK(last == total);  // progress reaches 100%, free stripes included
   o.VerifyAll();
   CheckClean(o, seed);
   // The spare now carries the lost member's chunks: another member may die.
