@@ -120,7 +120,7 @@ Result<std::unique_ptr<Array>> CreateArray(std::vector<Device*> members,
   uint64_t member_chunks = first.capacity_bytes() / options.chunk_bytes;
   std::string why = array::ComputeGeometry(
       options.data_members, options.parity_members, options.chunk_bytes,
-      first.lba_size, member_chunks, &g);
+      first.lba_size, member_chunks, options.gc_reserve_percent, &g);
   if (!why.empty()) return Error{fmt::format("{}: {}", first.name, why)};
   for (Device* d : spares) {
     if (d->info().lba_size != first.lba_size ||

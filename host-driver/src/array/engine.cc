@@ -843,22 +843,37 @@ void Engine::MaybeCollect() {
   // The scan is O(stripes): when it found nothing to collect (everything
   // still replicating), wait a few polls before looking again.
   if (tick_ < next_collect_scan_) return;
-  // Greedy: the closed stripe with the fewest live chunks.
-  uint64_t victim = kUnmapped;
-  uint32_t best = ~0u;
-  for (uint64_t s = 0; s < geo_.stripes; s++) {
+  // Greedy: the closed stripe with the fewest live chunks. A scan keeps
+  // the kCandidates best; later collections take from that list while its
+  // entries are still closed and no fuller than when scanned (live counts
+  // only fall, so a kept entry is still among the emptiest).
+  constexpr size_t kCandidates = 64;
+  auto usable = [this](uint64_t s) {
     const Stripe& st = stripes_[s];
-    if (st.phase != Phase::kClosed || st.backups_live) continue;
-    if (st.valid < best) {
-      best = st.valid;
-      victim = s;
-      if (best == 0) break;
+    return st.phase == Phase::kClosed && !st.backups_live && !st.gc_victim;
+  };
+  while (!gc_candidates_.empty() &&
+         (!usable(gc_candidates_.back().second) ||
+          stripes_[gc_candidates_.back().second].valid >
+              gc_candidates_.back().first)) {
+    gc_candidates_.pop_back();
+  }
+  if (gc_candidates_.empty()) {
+    std::vector<std::pair<uint32_t, uint64_t>> best;  // (valid, stripe)
+    best.reserve(geo_.stripes);
+    for (uint64_t s = 0; s < geo_.stripes; s++) {
+      if (usable(s)) best.push_back({stripes_[s].valid, s});
     }
+    if (best.empty()) {
+      next_collect_scan_ = tick_ + 16;
+      return;
+    }
+    const size_t n = std::min(kCandidates, best.size());
+    std::partial_sort(best.begin(), best.begin() + n, best.end());
+    gc_candidates_.assign(best.rbegin() + (best.size() - n), best.rend());
   }
-  if (victim == kUnmapped) {
-    next_collect_scan_ = tick_ + 16;
-    return;
-  }
+  const uint64_t victim = gc_candidates_.back().second;
+  gc_candidates_.pop_back();
   Collect(victim);
 }
 

@@ -190,6 +190,9 @@ class Engine final : public Array {
   // Array GC.
   bool collecting_ = false;
   uint64_t next_collect_scan_ = 0;
+  // The best victims of the last scan, fewest live chunks last: one O(stripes)
+  // scan serves many collections (each is rechecked when its turn comes).
+  std::vector<std::pair<uint32_t, uint64_t>> gc_candidates_;  // (valid, stripe)
   // Host mode: stripes with a read-modify-write in progress, and waiters.
   std::unordered_map<uint64_t, std::deque<std::function<void()>>> locked_;
   // Rebuild (rebuild.cc).

@@ -47,7 +47,10 @@ std::string CheckSuperblock(const Superblock& sb) {
 
 std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
                             uint32_t lba_size, uint64_t member_chunks,
-                            Geometry* out) {
+                            unsigned gc_reserve_percent, Geometry* out) {
+  if (gc_reserve_percent < 1 || gc_reserve_percent > 50) {
+    return fmt::format("GC reserve of {}%: must be 1..50", gc_reserve_percent);
+  }
   if (k < 2 || k > kMaxData) {
     return fmt::format("{} data members: the array needs 2..{}", k, kMaxData);
   }
@@ -86,8 +89,9 @@ std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
   g.transient_start = g.table_start + g.table_chunks;
   g.data_start = g.transient_start + g.groups * k;
   // GC headroom: stripes a log-structured array keeps free so that
-  // collection always finds space: 1/16 of them, at least 2 per member.
-  uint64_t reserve = std::max<uint64_t>(stripes / 16, 2 * g.n() + 4);
+  // collection always finds space, at least 2 per member.
+  uint64_t reserve = std::max<uint64_t>(stripes * gc_reserve_percent / 100,
+                                        2 * g.n() + 4);
   if (stripes <= reserve + 4) {
     return fmt::format("members of {} chunks are too small for a {}+{} array "
                        "of {}-byte chunks",

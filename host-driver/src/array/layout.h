@@ -103,11 +103,12 @@ struct Geometry {
   uint64_t ChunkLba(uint64_t chunk) const { return chunk * chunk_blocks; }
 };
 
-// Lays an array out on members of member_chunks chunks. Reserves a part of
-// the stripes as headroom for array GC. Empty string or why it cannot.
+// Lays an array out on members of member_chunks chunks. Reserves
+// gc_reserve_percent of the stripes as headroom for array GC (at least 2
+// per member). Empty string or why it cannot.
 std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
                             uint32_t lba_size, uint64_t member_chunks,
-                            Geometry* out);
+                            unsigned gc_reserve_percent, Geometry* out);
 Geometry GeometryOf(const Superblock& sb, uint32_t lba_size);
 
 // ---- stripe table -------------------------------------------------------------
