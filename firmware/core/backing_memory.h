@@ -4,7 +4,9 @@
 // until written. A file is created or extended sparse and mapped MAP_SHARED,
 // so data survives destroying and re-creating the controller; Sync() msyncs.
 // Discard() makes a range read as zeroes and gives the memory back (madvise
-// or fallocate(PUNCH_HOLE) on whole pages, memset on the ragged edges).
+// or fallocate(PUNCH_HOLE) on whole pages, memset on the ragged edges). RAM
+// ranges under kMinReleaseBytes are only zeroed: they stay resident, which
+// is cheaper than giving back and faulting in again.
 //
 // Thread-safety: not synchronized; owned by one personality.
 #ifndef SALIX_CORE_BACKING_MEMORY_H
@@ -20,6 +22,8 @@ namespace salix {
 
 class BackingMemory {
  public:
+  static constexpr uint64_t kMinReleaseBytes = 1 << 20;
+
   // Errors are messages naming the config key ("size: ..." or
   // "backing-file: ...").
   static Result<std::unique_ptr<BackingMemory>, std::string> CreateRam(
