@@ -672,8 +672,41 @@ void Engine::ReadChunk(uint32_t lc, uint8_t* out, Request* req) {
     return;
   }
   uint64_t s = slot / geo_.k;
+  auto i = static_cast<unsigned>(slot % geo_.k);
+  if (IsHostMode() && alive_count() == n_) {
+    // Only the data member is read. Should it fail now, the chunk is
+    // reconstructed, degraded, under the stripe's lock (below).
+    DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.DataLba(s), geo_.chunk_blocks, out,
+                           geo_.chunk_bytes);
+    Issue(geo_.DataMember(s, i), cmd, [this, lc, out, req](const DeviceCompletion& c) {
+      if (c.ok()) return Finish(req, 0);
+      ReadChunk(lc, out, req);  // the member is marked failed by now
+    });
+    return;
+  }
+  if (IsHostMode()) {
+    // Degraded host mode: a reconstruction reads the stripe's other chunks
+    // and its parity, which a read-modify-write in progress may have half
+    // updated. Take the stripe's lock, as a write does.
+    auto read = [this, s, i, out, req] {
+      ReadSlot(s, i, out,
+               [this, s, req](int res) {
+                 Finish(req, res);
+                 UnlockStripe(s);
+               },
+               false);
+    };
+    auto it = locked_.find(s);
+    if (it != locked_.end()) {
+      it->second.push_back(std::move(read));
+      return;
+    }
+    locked_[s];
+    read();
+    return;
+  }
   stripes_[s].reads++;
-  ReadSlot(s, static_cast<unsigned>(slot % geo_.k), out,
+  ReadSlot(s, i, out,
            [this, s, req](int res) {
              stripes_[s].reads--;
              Finish(req, res);
@@ -962,16 +995,7 @@ void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
     bool old_ok = true;
   };
   auto rmw = std::make_shared<Rmw>();
-  auto unlock = [this, s] {
-    auto& q = locked_[s];
-    if (q.empty()) {
-      locked_.erase(s);
-      return;
-    }
-    auto next = std::move(q.front());
-    q.pop_front();
-    next();
-  };
+  auto unlock = [this, s] { UnlockStripe(s); };
   auto write_phase = [this, rmw, s, i, data, req, unlock] {
     if (--rmw->pending > 0) return;
     // New parity: P ^= old ^ new, Q ^= g^i (old ^ new).
@@ -1028,6 +1052,17 @@ void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
     });
   }
   write_phase();
+}
+
+void Engine::UnlockStripe(uint64_t s) {
+  auto& q = locked_[s];
+  if (q.empty()) {
+    locked_.erase(s);
+    return;
+  }
+  auto next = std::move(q.front());
+  q.pop_front();
+  next();
 }
 
 // ---- management ---------------------------------------------------------------------

@@ -146,6 +146,8 @@ class Engine final : public Array {
   // Host-parity (read-modify-write) paths.
   void HostWrite(uint32_t lc, const uint8_t* data, Request* req);
   void HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req);
+  // Runs the next waiter on stripe s's lock, or releases it.
+  void UnlockStripe(uint64_t s);
 
   void SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const;
   uint64_t NextSeq() { return ++seq_; }

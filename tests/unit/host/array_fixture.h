@@ -30,6 +30,9 @@ inline uint64_t ArraySeed() {
 
 // A member that can die. Dead: every command completes (from Poll) with
 // Internal Error, as a controller in SALIX_FAULT_IO_ERROR mode does.
+// With a read delay, reads reach the device some polls late, so commands
+// sent after them overtake them (real devices reorder; embedded ones are
+// FIFO).
 class KillableDevice final : public Device {
  public:
   explicit KillableDevice(std::unique_ptr<EmbeddedDevice> inner)
@@ -40,10 +43,21 @@ class KillableDevice final : public Device {
       dead_queue_.push_back({fn, ctx});
       return true;
     }
+    if (read_delay_ > 0 && cmd.opcode == SALIX_IO_READ) {
+      delayed_.push_back({cmd, fn, ctx, read_delay_});
+      return true;
+    }
     return inner_->Submit(cmd, fn, ctx);
   }
   size_t Poll(unsigned wait_us) override {
     size_t n = 0;
+    for (auto it = delayed_.begin(); it != delayed_.end();) {
+      if (--it->polls > 0 || !inner_->Submit(it->cmd, it->fn, it->ctx)) {
+        ++it;
+        continue;
+      }
+      it = delayed_.erase(it);
+    }
     while (!dead_queue_.empty()) {
       auto [fn, ctx] = dead_queue_.front();
       dead_queue_.pop_front();
@@ -55,13 +69,14 @@ class KillableDevice final : public Device {
     return n + inner_->Poll(wait_us);
   }
   size_t in_flight() const override {
-    return inner_->in_flight() + dead_queue_.size();
+    return inner_->in_flight() + dead_queue_.size() + delayed_.size();
   }
   unsigned queue_depth() const override { return inner_->queue_depth(); }
   DeviceCompletion Admin(const DeviceCommand& cmd) override {
     return inner_->Admin(cmd);
   }
   void Kill() { dead_ = true; }
+  void SetReadDelay(unsigned polls) { read_delay_ = polls; }
   // The host process died: nothing in flight reports back.
   void Crash() {
     inner_->AbandonInFlight();
@@ -73,6 +88,14 @@ class KillableDevice final : public Device {
   std::unique_ptr<EmbeddedDevice> inner_;
   bool dead_ = false;
   std::deque<std::pair<CompletionFn, void*>> dead_queue_;
+  struct Delayed {
+    DeviceCommand cmd;
+    CompletionFn fn;
+    void* ctx;
+    unsigned polls;
+  };
+  unsigned read_delay_ = 0;
+  std::deque<Delayed> delayed_;
 };
 
 inline std::vector<std::unique_ptr<KillableDevice>> MakeMembers(
