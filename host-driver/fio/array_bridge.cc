@@ -99,6 +99,18 @@ extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
 }
 
 extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
+  // What the job's engine saw, for the log (tests check that a member
+  // failed under a running job was noticed by the job itself).
+  auto st = a->array->array().Status();
+  std::string failed;
+  for (size_t i = 0; i < st.members.size(); i++) {
+    if (st.members[i].state != salix::host::MemberStatus::State::kFailed) continue;
+    failed += fmt::format("{}member {} ({}, {} errors)", failed.empty() ? "" : ", ", i,
+                          st.members[i].name, st.members[i].errors);
+  }
+  fmt::print(stderr, "salix fio engine: closing array '{}': {}{}{}, {} degraded reads\n", st.name,
+             st.degraded ? "degraded" : "healthy", failed.empty() ? "" : ", failed: ", failed,
+             st.degraded_reads);
   auto r = a->array->Close();
   int rc = 0;
   if (!r) {

@@ -12,6 +12,21 @@ check "6 Salix SSDs present" test $# -eq 6
 M0=$1 M1=$2 M2=$3 M3=$4 M4=$5 SPARE=$6
 members="$M0 $M1 $M2 $M3 $M4"
 colon() { echo "$*" | tr ' ' ':'; }
+# Phase timings, printed with the checks (the host side shows "    | " lines).
+t_start=$(date +%s)
+t_phase=$t_start
+took() {
+  t=$(date +%s)
+  echo "    | time: $1 $((t - t_phase)) s (total $((t - t_start)) s)"
+  t_phase=$t
+}
+# member_state N MEMBERS...: the state of member N in the status JSON.
+member_state() {
+  n=$1
+  shift
+  salixctl array status --json "$@" 2>/dev/null | grep '"device"' | sed -n "$((n + 1))p" |
+    sed -E 's/.*"state": "([a-z]+)".*/\1/'
+}
 popt=""
 [ "$parity" = host ] && popt=--host-parity
 E=external:/usr/lib/libsalix-fio.so
@@ -26,34 +41,65 @@ check "status: all 5 members active" active $members
 
 # One job writes and verifies; the same job with --verify_only re-reads the
 # same offsets (randrepeat) and checks the same headers.
-job="--name=arr --ioengine=$E --rw=randwrite --bs=4k --iodepth=32 --size=48M --verify=crc32c
+size=${ARRAY_FIO_SIZE:-48M}
+job="--name=arr --ioengine=$E --rw=randwrite --bs=4k --iodepth=32 --size=$size --verify=crc32c
   --verify_fatal=1 --randseed=42"
-check "fio (Salix ioengine) 4 KiB random writes at QD32 over 48 MiB, crc32c verify" \
+check "fio (Salix ioengine) 4 KiB random writes at QD32 over $size, crc32c verify" \
   fio $job --members=$(colon $members)
+took "first verified write pass"
 
 # Fail member 2 while fio writes: the engine marks it failed and carries on.
-# The engine says when the job has opened the array (second open: the
-# first is fio's setup probing the size); the fault comes 3 s into the I/O.
+# The fault comes once fio's progress line shows the job at least 10% done
+# and still writing ([w(1)]; the percentage counts the write and the verify
+# phases), whatever the machine's speed.
 : >/tmp/fio-fail.log
-fio $job --members=$(colon $members) >>/tmp/fio-fail.log 2>&1 &
+fio $job --members=$(colon $members) --eta=always --eta-interval=250ms \
+  >>/tmp/fio-fail.log 2>&1 &
 fio_pid=$!
+write_percent() {
+  tr '\r' '\n' </tmp/fio-fail.log | sed -nE 's/.*\[w\(1\)\]\[([0-9]+)\.[0-9]%\].*/\1/p' |
+    tail -n 1
+}
 i=0
-while [ "$(grep -c 'opened array' /tmp/fio-fail.log)" -lt 2 ] && [ $i -lt 600 ]; do
+while kill -0 $fio_pid 2>/dev/null && [ $i -lt 900 ]; do
+  p=$(write_percent)
+  [ -n "$p" ] && [ "$p" -ge 10 ] && break
   sleep 0.2; i=$((i + 1))
 done
-sleep 3
+kill -0 $fio_pid 2>/dev/null && running_at_fail=yes || running_at_fail=no
+echo "    | fio at $(write_percent)% when $M2 fails"
 check "salixctl array fail $M2 (Fault Injection) while fio runs" salixctl array fail $M2
+check "the fio job was still running when $M2 failed" test $running_at_fail = yes
 wait $fio_pid
 fio_status=$?
 fio_ok() { [ $fio_status -eq 0 ] && grep -q 'err= 0' /tmp/fio-fail.log || {
   grep -v 'Jobs:' /tmp/fio-fail.log | head -n 30; false; }; }
 check "fio keeps writing and verifying through the failure: exit 0, err=0" fio_ok
-check_output "status: the array is degraded, member 2 failed" '"state": "degraded"' \
+check_output "the fio job's own engine saw member 2 fail (not a fresh open)" \
+  "closing array 'a0': degraded, failed: member 2 " cat /tmp/fio-fail.log
+took "write pass with a member failure"
+check_output "status: the array is degraded" '"state": "degraded"' \
   salixctl array status --json $members
+states() {
+  for n in 0 1 2 3 4; do printf '%s ' "$(member_state $n "$@")"; done
+}
+check_output "status: member 2 failed, the others active" \
+  '^active active failed active active $' states $members
 check "degraded: fio --verify_only reads back everything written" \
   fio $job --members=$(colon $members) --verify_only
 
-check "rebuild onto the spare $SPARE" salixctl array rebuild --spare $SPARE $members
+took "degraded verify"
+rebuild() {
+  salixctl array rebuild --spare $SPARE $members >/tmp/rebuild.log 2>&1
+  rc=$?
+  cat /tmp/rebuild.log
+  return $rc
+}
+check "rebuild onto the spare $SPARE" rebuild
+check_output "rebuild reports its progress up to 100%" \
+  'rebuild: [1-9]0% .*rebuild: 100% .*finished: array healthy' \
+  sh -c "tr '\n' ' ' </tmp/rebuild.log"
+took "rebuild"
 rebuilt="$M0 $M1 $SPARE $M3 $M4"
 salixctl array status $rebuilt
 check "status after rebuild: 5 active members, healthy" active $rebuilt
@@ -61,10 +107,13 @@ check "after rebuild: fio --verify_only reads back everything written" \
   fio $job --members=$(colon $rebuilt) --verify_only
 check "after rebuild: a new verified write pass" \
   fio $job --members=$(colon $rebuilt) --randseed=7
+took "verify and write after rebuild"
 
 # A real block device: nbdkit serves the array, the kernel's nbd client
-# mounts it.
+# mounts it. The files are read back after a second nbdkit has opened the
+# array afresh, so they come from the members, not from a cache.
 serve() {
+  rm -f /tmp/salix.sock /tmp/nbdkit.pid
   nbdkit --unix /tmp/salix.sock --pidfile /tmp/nbdkit.pid \
     /usr/lib/nbdkit-salix-plugin.so members=$(colon $rebuilt) array=a0 || return 1
   i=0
@@ -73,6 +122,15 @@ serve() {
   done
   sleep 1   # the array opens after nbdkit forks: still alive?
   kill -0 "$(cat /tmp/nbdkit.pid)"
+}
+stop_nbdkit() {
+  nbd-client -d /dev/nbd0 >/dev/null 2>&1
+  pid=$(cat /tmp/nbdkit.pid) || return 1
+  kill "$pid"
+  i=0
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.2; i=$((i + 1)); [ $i -lt 150 ] || return 1
+  done
 }
 check "nbdkit serves the array on a unix socket" serve
 check "nbd-client attaches /dev/nbd0" nbd-client -unix /tmp/salix.sock /dev/nbd0 -b 4096
@@ -89,20 +147,17 @@ write_files() {
 }
 check "files written on ext4 and checksummed" write_files
 check "umount" umount /mnt/a
+check "fsck -fn is clean" e2fsck -fn /dev/nbd0
+check "nbd-client detaches; nbdkit exits on SIGTERM (syncing the array)" stop_nbdkit
+check "the array opens healthy after nbdkit" active $rebuilt
+check "a new nbdkit serves the array again" serve
+check "nbd-client attaches /dev/nbd0 again" nbd-client -unix /tmp/salix.sock /dev/nbd0 -b 4096
 check "mount again" mount /dev/nbd0 /mnt/a
 check "the files read back with the same checksums" sh -c "cd /mnt/a && md5sum -c /tmp/sums"
 check "umount" umount /mnt/a
-check "fsck -fn is clean" e2fsck -fn /dev/nbd0
-nbd-client -d /dev/nbd0 >/dev/null 2>&1
-stop_nbdkit() {
-  pid=$(cat /tmp/nbdkit.pid) || return 1
-  kill "$pid"
-  i=0
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 0.2; i=$((i + 1)); [ $i -lt 100 ] || return 1
-  done
-}
-check "nbdkit exits on SIGTERM (syncing the array)" stop_nbdkit
+check "fsck -fn is still clean" e2fsck -fn /dev/nbd0
+check "nbdkit exits again" stop_nbdkit
+took "ext4 over nbd"
 check "the array opens healthy after nbdkit" active $rebuilt
 
 check "salixctl array destroy deallocates every member" salixctl array destroy $rebuilt
