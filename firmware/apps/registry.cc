@@ -258,10 +258,14 @@ Result<uint32_t, AppError> Registry::RegisterBuiltin(std::unique_ptr<App> app, F
     reserved_lbas_ += s.private_lbas;
     s.private_first = ns.lba_count() - reserved_lbas_;
     reserved_.push_back(LbaRange{s.private_first, s.private_lbas, kRightReadWrite});
-    WindowFlash window(ns, s.private_first, s.private_lbas);
-    if (Status st = app->Recover(window); !st.ok()) {
-      return Err(Refuse(st, fmt::format("app '{}' failed to recover", app->name())));
+  }
+  WindowFlash window(ns, s.private_first, s.private_lbas);
+  if (Status st = app->Recover(window, ns); !st.ok()) {
+    if (s.private_lbas > 0) {  // leave nothing behind
+      reserved_.pop_back();
+      reserved_lbas_ -= s.private_lbas;
     }
+    return Err(Refuse(st, fmt::format("app '{}' failed to recover", app->name())));
   }
   s.app = std::move(app);
   builtins_.push_back(std::move(s));

@@ -10,6 +10,8 @@
 //                                    (see kUsage); no daemon: each command
 //                                    opens the array from its members,
 //                                    acts, and syncs it on the way out
+//   salixctl app|domain|broker ...   SSD apps: load, call, domains, tokens
+//                                    (salixctl_apps.cc)
 //
 // Exit status: 0 on success, 1 on an operational error, 2 on bad usage.
 #include <fmt/format.h>
@@ -30,6 +32,7 @@
 #include "salix/host/linux_device.h"
 #include "salix/host/stats.h"
 #include "salix/host/stats_report.h"
+#include "salixctl_apps.h"
 
 namespace {
 
@@ -60,7 +63,9 @@ constexpr std::string_view kUsage =
     "  array destroy [DEV...]  deallocate every member (superblocks and data)\n"
     "                          Without DEVs the array commands use every Salix\n"
     "                          namespace that is not given as a --spare.\n"
-    "  help                    this text\n";
+    "  help                    this text\n"
+    "\n"
+    "SSD apps (DEV: /dev/ngXnY or /dev/nvmeXnY; docs/APPS.md):\n";
 
 std::string human_bytes(uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -620,7 +625,7 @@ int cmd_array(const std::vector<std::string_view>& all) {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    fmt::print(args.empty() ? stderr : stdout, "{}", kUsage);
+    fmt::print(args.empty() ? stderr : stdout, "{}{}", kUsage, salixctl::kAppsUsage);
     return args.empty() ? 2 : 0;
   }
   std::string_view cmd = args[0];
@@ -628,6 +633,9 @@ int main(int argc, char** argv) {
   if (cmd == "list") return cmd_list(args);
   if (cmd == "stats") return cmd_stats(args);
   if (cmd == "array") return cmd_array(args);
+  if (cmd == "app") return salixctl::cmd_app(args);
+  if (cmd == "domain") return salixctl::cmd_domain(args);
+  if (cmd == "broker") return salixctl::cmd_broker(args);
   fmt::print(stderr, "salixctl: unknown command '{}'\n{}", cmd, kUsage);
   return 2;
 }

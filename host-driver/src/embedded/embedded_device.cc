@@ -145,6 +145,7 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     }
     c.status = cqe->status >> 1 & 0x7FF;
     c.dw0 = cqe->dw0;
+    c.dw1 = cqe->dw1;
     return c;
   }
 
@@ -175,6 +176,7 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     DeviceCompletion c;
     c.status = cqe.status >> 1 & 0x7FF;
     c.dw0 = cqe.dw0;
+    c.dw1 = cqe.dw1;
     CompletionFn fn = s.fn;
     void* ctx = s.ctx;
     if (fn && s.generation == generation_ && s.to_host && s.data_len > 0 &&

@@ -210,6 +210,7 @@ size_t UringDevice::Reap() {
       } else {
         d.c.status = status_code(cqe->res);
         d.c.dw0 = static_cast<uint32_t>(cqe->big_cqe[0]);
+        d.c.dw1 = static_cast<uint32_t>(cqe->big_cqe[0] >> 32);
       }
       if (++n == std::size(done)) break;
     }

@@ -45,6 +45,7 @@ struct DeviceCompletion {
   // NVMe status: (SCT << 8) | SC, 0 = success. Meaningful when errno_ == 0.
   uint16_t status = 0;
   uint32_t dw0 = 0;  // CQE DW0 (Salix: SALIX_CQE_* hints on I/O)
+  uint32_t dw1 = 0;  // CQE DW1 (Salix Invoke: output length); I/O only
   // A transport failure (negative errno: -EIO, -ETIMEDOUT, -ENODEV ...)
   // instead of an NVMe completion.
   int errno_ = 0;
