@@ -123,9 +123,9 @@ IoResult NossdPersonality::ReadTags(const IoRequest& req,
   for (uint32_t i = 0; i < req.nlb && i < out.size(); i++) {
     const uint64_t b = req.slba + i;
     BlockTag t;
-    if (auto run = tags_.Find(b)) {
-      t.tag = run->second.tag;
-      t.seq = run->second.seq;
+    if (auto e = tags_.Find(b)) {
+      t.tag = e->tag;
+      t.seq = e->seq;
       t.mapped = true;
     } else {
       const uint8_t* d = memory_->data() + Offset(b);
