@@ -160,6 +160,11 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     for (auto& s : slots_) s.fn = nullptr;
   }
 
+  uint64_t now_ns() const override { return host_->now_ns(); }
+  void AdvanceClock(uint64_t ns) override {
+    if (options_.virtual_clock) host_->AdvanceClock(ns);
+  }
+
  private:
   struct Slot {
     std::unique_ptr<DmaBuffer> buffer;

@@ -50,6 +50,14 @@ class EmbeddedDevice : public Device {
   // finish inside the device but nobody is told. Models the host process
   // dying while the device keeps running.
   virtual void AbandonInFlight() = 0;
+
+  // The device's clock in ns: modelled time on a virtual clock (it moves
+  // only when the device waits for its next event), else the steady clock.
+  // Benchmarks read device time from it.
+  virtual uint64_t now_ns() const = 0;
+  // Virtual clock: moves time forward by ns, e.g. to charge host software
+  // time between commands. No-op on a steady clock.
+  virtual void AdvanceClock(uint64_t ns) = 0;
 };
 
 }  // namespace salix::host
