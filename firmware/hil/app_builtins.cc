@@ -1,21 +1,36 @@
-// The built-in (trusted) apps every controller starts with, registered
-// with the app registry at power-on (apps/registry.h). Each gets the next
-// slot from SALIX_APP_BUILTIN_SLOT_BASE and, if it asks for one, a private
-// LBA region at the top of the namespace; Recover() runs before any call.
+// The built-in (trusted) apps a controller starts with, registered with the
+// app registry at power-on (apps/registry.h). Each gets the next slot from
+// SALIX_APP_BUILTIN_SLOT_BASE and, if it asks for one, a private LBA region
+// at the top of the namespace; Recover(private, device) runs before any
+// call.
 //
-// Hook for firmware/apps/builtin/ (transactions, key-value store, append):
-// add one RegisterBuiltin line per app below.
+// Off by default (ControllerOptions::builtin_apps): the private regions are
+// not yet fenced off from host I/O, so on a namespace used as a plain disk
+// a built-in app would recover from whatever the host wrote there. Hosts
+// that want them (tests, benchmarks, and the QEMU device once it forwards
+// a property for it) set the option.
+//
+// Hook for firmware/apps/builtin/: the key-value store and append apps are
+// added here, one RegisterBuiltin call each, once they are in the build.
+#include "apps/builtin/transactions.h"
 #include "hil/app_flash.h"
 #include "hil/controller.h"
 
 namespace salix {
 
 void Controller::RegisterBuiltinApps(uint64_t now) {
+  if (!options_.builtin_apps) return;
   PersonalityFlash ns(*personality_, now);
-  (void)ns;
-  // e.g.:
-  //   if (auto r = apps_.RegisterBuiltin(std::make_unique<apps::TxApp>(), ns); !r.ok())
-  //     log_.Info("apps: {}", r.error().reason);
+  auto add = [&](std::unique_ptr<apps::App> app) {
+    const std::string name(app->name());
+    auto r = apps_.RegisterBuiltin(std::move(app), ns);
+    if (r.ok()) {
+      log_.Info("apps: built-in app '{}' at slot 0x{:x}", name, r.value());
+    } else {
+      log_.Info("apps: built-in app '{}' not available: {}", name, r.error().reason);
+    }
+  };
+  add(std::make_unique<apps::builtin::TransactionApp>());
 }
 
 }  // namespace salix

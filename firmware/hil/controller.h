@@ -54,6 +54,9 @@ struct ControllerOptions {
   uint64_t parity_engine_mbps = 4000;
   // SSD apps: instruction budgets, verifier limits (apps/registry.h).
   apps::RegistryOptions apps;
+  // Register the built-in apps (transactions, ...) at power-on; see
+  // hil/app_builtins.cc for why this is off by default.
+  bool builtin_apps = false;
 };
 
 class Controller {

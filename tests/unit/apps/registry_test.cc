@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "apps/builtin/transactions.h"
 #include "apps/registry.h"
 
 namespace salix::apps {
@@ -191,6 +192,26 @@ TEST_CASE("Destroyed domains' tokens are reported as revoked", "[apps]") {
   Token forged;
   forged.dw = {1, 2, 3, 4};
   CHECK(t.Find(forged).error().reason.find("forged") != std::string::npos);
+}
+
+TEST_CASE("The transaction app registers as a built-in app with its private region",
+          "[apps]") {
+  MemFlash ns(512, 32768);
+  Registry reg;
+  auto r = reg.RegisterBuiltin(std::make_unique<builtin::TransactionApp>(), ns);
+  REQUIRE(r.ok());
+  CHECK(r.value() == SALIX_APP_BUILTIN_SLOT_BASE);
+  REQUIRE(reg.reserved().size() == 1);
+  CHECK(reg.reserved()[0].first + reg.reserved()[0].count == ns.lba_count());
+  salix_app_log log;
+  reg.FillLog(&log);
+  REQUIRE(log.count == 1);
+  CHECK(log.entries[0].state == SALIX_APP_STATE_BUILTIN);
+  CHECK(log.entries[0].functions > 1);
+  CHECK(log.entries[0].private_lbas == reg.reserved()[0].count);
+  salix_app_functions_log fl;
+  REQUIRE(reg.FillFunctions(r.value(), &fl));
+  CHECK(fl.count == log.entries[0].functions);
 }
 
 }  // namespace
