@@ -33,7 +33,7 @@ std::optional<Outcome> CheckDomain(const struct Call& call, uint64_t first,
   for (Rights r : {kRightRead, kRightWrite}) {
     if ((rights & r) && !call.domain->Allows(first, count, r)) {
       // The registry's CheckedFlash answers refusals the same way.
-      return Fail(Status::InvalidField(),
+      return Fail(Status::AppAccessDenied(),
                   fmt::format("{} [{}, +{}) is not {} in the caller's domain",
                               what, first, count,
                               r == kRightRead ? "readable" : "writable"));

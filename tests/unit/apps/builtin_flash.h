@@ -166,15 +166,15 @@ class DomainFlash final : public Flash {
   uint32_t lba_size() const override { return base_.lba_size(); }
   uint64_t lba_count() const override { return base_.lba_count(); }
   Status Read(uint64_t lba, uint32_t count, std::span<uint8_t> dst) override {
-    if (!d_.Allows(lba, count, kRightRead)) return Status::InvalidField();
+    if (!d_.Allows(lba, count, kRightRead)) return Status::AppAccessDenied();
     return base_.Read(lba, count, dst);
   }
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
-    if (!d_.Allows(lba, count, kRightWrite)) return Status::InvalidField();
+    if (!d_.Allows(lba, count, kRightWrite)) return Status::AppAccessDenied();
     return base_.Write(lba, count, src);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
-    if (!d_.Allows(lba, count, kRightWrite)) return Status::InvalidField();
+    if (!d_.Allows(lba, count, kRightWrite)) return Status::AppAccessDenied();
     return base_.Deallocate(lba, count);
   }
   Status Flush() override { return base_.Flush(); }
