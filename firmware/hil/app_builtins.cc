@@ -10,8 +10,10 @@
 // that want them (tests, benchmarks, and the QEMU device once it forwards
 // a property for it) set the option.
 //
-// Hook for firmware/apps/builtin/: the key-value store and append apps are
-// added here, one RegisterBuiltin call each, once they are in the build.
+// One add() per app from firmware/apps/builtin/; the kv store and append
+// apps keep their data in ranges of the caller's domain (no private region).
+#include "apps/builtin/append.h"
+#include "apps/builtin/kv_store.h"
 #include "apps/builtin/transactions.h"
 #include "hil/app_flash.h"
 #include "hil/controller.h"
@@ -31,6 +33,8 @@ void Controller::RegisterBuiltinApps(uint64_t now) {
     }
   };
   add(std::make_unique<apps::builtin::TransactionApp>());
+  add(std::make_unique<apps::builtin::KvApp>());
+  add(std::make_unique<apps::builtin::AppendApp>());
 }
 
 }  // namespace salix

@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "apps/builtin/append.h"
+#include "apps/builtin/kv_store.h"
 #include "apps/builtin/transactions.h"
 #include "apps/registry.h"
 
@@ -212,6 +214,15 @@ TEST_CASE("The transaction app registers as a built-in app with its private regi
   salix_app_functions_log fl;
   REQUIRE(reg.FillFunctions(r.value(), &fl));
   CHECK(fl.count == log.entries[0].functions);
+  // The other built-in apps take the next slots, with distinct names.
+  auto kv = reg.RegisterBuiltin(std::make_unique<builtin::KvApp>(), ns);
+  auto ap = reg.RegisterBuiltin(std::make_unique<builtin::AppendApp>(), ns);
+  REQUIRE(kv.ok());
+  REQUIRE(ap.ok());
+  CHECK(kv.value() == SALIX_APP_BUILTIN_SLOT_BASE + 1);
+  CHECK(ap.value() == SALIX_APP_BUILTIN_SLOT_BASE + 2);
+  reg.FillLog(&log);
+  CHECK(log.count == 3);
 }
 
 }  // namespace
