@@ -241,9 +241,10 @@ Outcome TransactionApp::Begin() {
                 fmt::format("{} transactions are open, the most there can be",
                             txns_.size()));
   }
+  // Ids are 32 bits: Invoke returns the value in CQE DW0 only.
   uint64_t id;
   do {
-    id = Mix64(id_salt_ + next_id_++);  // a bijection: distinct per counter
+    id = static_cast<uint32_t>(Mix64(id_salt_ + next_id_++));
   } while (id == 0 || txns_.count(id));
   txns_.emplace(id, Txn{});
   Outcome o;

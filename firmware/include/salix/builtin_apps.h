@@ -23,7 +23,8 @@
  * cut a transaction is all or nothing: committed ones are replayed at
  * recovery, the rest discarded. The log lives in the app's private region;
  * home LBAs are in the caller's domain.
- *   BEGIN   input: none (0 bytes)            value: transaction id
+ *   BEGIN   input: none (0 bytes)            value: transaction id (32
+ *           bits, as CQE DW0 carries; passed back as salix_txn_id.txid)
  *           Capacity Exceeded: SALIX_TXN_MAX_OPEN transactions already open
  *   WRITE   input: salix_txn_write + count * lba_size bytes of data
  *           logs the data for [lba, lba + count); LBAs already logged by the
@@ -33,6 +34,7 @@
  *   READ    input: salix_txn_read             output: count * lba_size bytes
  *           the transaction's view: logged data over the home data
  *   COMMIT  input: salix_txn_id              value: commit sequence number
+ *           (bits 31:0 in CQE DW0)
  *           durable when it completes; the id is then closed
  *   ABORT   input: salix_txn_id              the id is closed, log freed
  *   INFO    input: none                      output: salix_txn_info
