@@ -12,6 +12,7 @@
  *   -device salix-nvme[,firmware=PATH][,poll-us=N][,serial=S][,size=SIZE]
  *                     [,queues=N][,backing-file=PATH][,personality=NAME]
  *                     [,lba-size=N][,mdts=N][,parity.engine-mbps=N]
+ *                     [,apps.builtin=on|off]
  *                     [,flash.*=...][,timing.*=...][,ftl.*=...]
  *
  * Device properties:
@@ -41,6 +42,9 @@
  *   parity.engine-mbps  In-device parity engine bandwidth for Parity
  *                 Compute, MB/s (default 4000, 0: free; only personalities
  *                 that model time see it).
+ *   apps.builtin  on: the built-in SSD apps (txn, kv, append) are active;
+ *                 the transaction log takes LBAs off the top of the
+ *                 namespace (default off).
  *
  *   personality=ftl only (defaults: the profile's, see salix-fw-info):
  *   flash.profile           tlc-datacenter (default) or slc-lowlatency

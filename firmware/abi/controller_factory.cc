@@ -37,6 +37,7 @@ Result<std::unique_ptr<Controller>, std::string> MakeController(
   opts.max_io_queues = static_cast<uint16_t>(config.GetUint("queues"));
   opts.mdts = static_cast<uint8_t>(config.GetUint("mdts"));
   opts.parity_engine_mbps = config.GetUint("parity.engine-mbps");
+  opts.builtin_apps = config.GetString("apps.builtin") == "on";
   return std::make_unique<Controller>(opts, std::move(p).value(), platform);
 }
 

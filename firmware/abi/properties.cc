@@ -116,7 +116,7 @@ std::string PersonalityName(std::string_view v) {
                      PersonalityNames());
 }
 
-const std::array<PropertySpec, 32> kProperties{{
+const std::array<PropertySpec, 33> kProperties{{
     {"serial", "SALIX0001",
      "serial number (Identify SN, also names the subsystem NQN and the "
      "namespace NGUID/UUID; give every device its own)",
@@ -142,6 +142,11 @@ const std::array<PropertySpec, 32> kProperties{{
      "the profiles' host links (3050-3360 MB/s), so offloaded parity is never "
      "slower than moving the chunks to the host",
      &ParityMbps, "*"},
+    {"apps.builtin", "off",
+     "built-in SSD apps (txn, kv, append; docs/APPS.md): on reserves the "
+     "transaction log at the top of the namespace, which the host no longer "
+     "sees (smaller NSZE)",
+     &OnOff, "*"},
 
     // ---- ftl: flash geometry (defaults: the profile's) ----
     {"flash.profile", "tlc-datacenter",

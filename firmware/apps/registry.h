@@ -95,6 +95,8 @@ class Registry {
   DomainTable& domains() { return domains_; }
   // Private regions of built-in apps (for DomainTable::Create).
   std::span<const LbaRange> reserved() const { return reserved_; }
+  // LBAs the private regions take off the top of the namespace.
+  uint64_t reserved_lbas() const { return reserved_lbas_; }
 
   // ---- invocation (I/O) ----
   // 'ns' is the namespace (unchecked, booking device time). The outcome's

@@ -25,7 +25,7 @@ CommandResult Controller::Identify(const nvme::Sqe& sqe, uint64_t now) {
         return r;
       }
       BuildIdentifyNamespace(
-          identity_, *personality_,
+          identity_, *personality_, HostBlocks(),
           reinterpret_cast<nvme::IdentifyNamespace*>(page_.data()));
       break;
     case nvme::cns::kActiveNamespaces: {

@@ -145,6 +145,13 @@ class Controller {
   CommandResult ReadTags(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult ParityCompute(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult Copy(const nvme::Sqe& sqe, uint64_t now_ns);
+  // The LBAs the host may address: the namespace minus the private regions
+  // of built-in apps at its top (apps.builtin=on). Identify reports this
+  // size and every host command is range-checked against it, so host I/O
+  // can never reach an app's log.
+  uint64_t HostBlocks() const {
+    return personality_->capacity_blocks() - apps_.reserved_lbas();
+  }
   // Reads [slba, slba + nlb) into 'out' inside the device; returns the
   // status and when the data is in the controller.
   IoResult ReadInternal(uint64_t slba, uint32_t nlb, std::span<uint8_t> out,

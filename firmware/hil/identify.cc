@@ -107,11 +107,11 @@ void BuildIdentifyController(const ControllerIdentity& id,
 }
 
 void BuildIdentifyNamespace(const ControllerIdentity& id, const Personality& p,
-                            nvme::IdentifyNamespace* out) {
+                            uint64_t host_blocks, nvme::IdentifyNamespace* out) {
   std::memset(out, 0, sizeof(*out));
-  out->nsze = p.capacity_blocks();
-  out->ncap = p.capacity_blocks();
-  out->nuse = p.blocks_in_use();
+  out->nsze = host_blocks;
+  out->ncap = host_blocks;
+  out->nuse = std::min(p.blocks_in_use(), host_blocks);
   auto formats = p.lba_formats();
   out->nlbaf = static_cast<uint8_t>(formats.size() - 1);
   out->flbas = static_cast<uint8_t>(p.current_lba_format() & 0xF);
@@ -129,7 +129,7 @@ void BuildIdentifyNamespace(const ControllerIdentity& id, const Personality& p,
   }
   uint8_t uuid[16];
   DeriveNamespaceIds(id.serial, out->nguid, uuid);
-  nvme::PutU128(out->nvmcap, p.capacity_blocks() * p.lba_size());
+  nvme::PutU128(out->nvmcap, host_blocks * p.lba_size());
 }
 
 void BuildNamespaceDescriptors(const ControllerIdentity& id, uint8_t* page) {

@@ -47,8 +47,9 @@ inline CopyLimits CopyLimitsFor(uint32_t lba_size) {
 void BuildIdentifyController(const ControllerIdentity& id,
                              const Personality& p,
                              nvme::IdentifyController* out);
+// host_blocks: the namespace size the host sees (Controller::HostBlocks).
 void BuildIdentifyNamespace(const ControllerIdentity& id, const Personality& p,
-                            nvme::IdentifyNamespace* out);
+                            uint64_t host_blocks, nvme::IdentifyNamespace* out);
 // Namespace Identification Descriptor list (CNS 03h) into a 4096-byte page.
 void BuildNamespaceDescriptors(const ControllerIdentity& id, uint8_t* page);
 

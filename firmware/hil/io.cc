@@ -61,7 +61,7 @@ CommandResult Controller::ExecuteIo(const nvme::Sqe& sqe, uint64_t now) {
 CommandResult Controller::ReadWriteCompare(const nvme::Sqe& sqe, uint64_t now) {
   uint64_t slba = Slba(sqe);
   uint32_t nlb = Nlb(sqe);
-  uint64_t cap = personality_->capacity_blocks();
+  uint64_t cap = HostBlocks();
   if (slba >= cap || nlb > cap - slba) {
     return Fail(Status::LbaOutOfRange(), now, ParamLocation(kByteCdw10), slba);
   }
@@ -111,7 +111,7 @@ CommandResult Controller::ReadWriteCompare(const nvme::Sqe& sqe, uint64_t now) {
 CommandResult Controller::WriteZeroes(const nvme::Sqe& sqe, uint64_t now) {
   uint64_t slba = Slba(sqe);
   uint32_t nlb = Nlb(sqe);
-  uint64_t cap = personality_->capacity_blocks();
+  uint64_t cap = HostBlocks();
   if (slba >= cap || nlb > cap - slba) {
     return Fail(Status::LbaOutOfRange(), now, ParamLocation(kByteCdw10), slba);
   }
@@ -146,7 +146,7 @@ CommandResult Controller::DatasetManagement(const nvme::Sqe& sqe,
     std::memcpy(&d, bounce_.data() + i * sizeof(d), sizeof(d));
     return d;
   };
-  uint64_t cap = personality_->capacity_blocks();
+  uint64_t cap = HostBlocks();
   // Validate every range before changing anything.
   for (uint32_t i = 0; i < nr; i++) {
     nvme::DsmRange d = range(i);

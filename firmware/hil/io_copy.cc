@@ -27,7 +27,7 @@ CommandResult Controller::Copy(const nvme::Sqe& sqe, uint64_t now) {
   const uint32_t nr = (sqe.cdw12 & 0xFF) + 1;
   const uint32_t format = (sqe.cdw12 >> 8) & 0xF;
   const bool fua = (sqe.cdw12 >> 30) & 1;
-  const uint64_t cap = personality_->capacity_blocks();
+  const uint64_t cap = HostBlocks();
   const uint32_t lba = personality_->lba_size();
   const CopyLimits limits = CopyLimitsFor(lba);
   if (format != 0) {

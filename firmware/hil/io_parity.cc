@@ -59,7 +59,7 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   const uint32_t kind = (sqe.cdw12 >> 8) & 0xF;
   const bool deallocate = (sqe.cdw12 & SALIX_PARITY_DEALLOCATE) != 0;
   const uint32_t nlb = (sqe.cdw13 & 0xFFFF) + 1;
-  const uint64_t cap = personality_->capacity_blocks();
+  const uint64_t cap = HostBlocks();
   if (kind != SALIX_PARITY_P && kind != SALIX_PARITY_Q) {
     log_.GuestError("Parity Compute: unknown kind {} (CDW12 bits 11:8)", kind);
     return io::Fail(Status::InvalidField(), now,

@@ -12,7 +12,7 @@ namespace salix {
 CommandResult Controller::ReadTags(const nvme::Sqe& sqe, uint64_t now) {
   const uint64_t slba = io::Slba(sqe);
   const uint32_t nlb = io::Nlb(sqe);
-  if (!io::InRange(slba, nlb, personality_->capacity_blocks())) {
+  if (!io::InRange(slba, nlb, HostBlocks())) {
     return io::Fail(Status::LbaOutOfRange(), now,
                     ParamLocation(io::kByteCdw10), slba);
   }
