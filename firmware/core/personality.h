@@ -54,6 +54,10 @@ struct IoRequest {
   // earlier than ready_ns; a functional one (nossd, timing off) ignores it.
   bool internal = false;
   uint64_t ready_ns = 0;
+  // An SSD app's flash access inside an Invoke: the host command already
+  // pays the per-command firmware time (command_overhead_ns(), charged
+  // once by the HIL), so this access costs media time only.
+  bool in_app = false;
 };
 
 // What Read Tags reports for one logical block.
@@ -146,6 +150,9 @@ class Personality {
   // For the GC bits of every I/O completion: must be cheap (called once per
   // completion), so no MediaStats fill.
   virtual GcHint gc_hint() const { return {}; }
+  // Firmware time a personality that models time adds to each host
+  // command (timing.fw-overhead-ns); 0 for functional personalities.
+  virtual uint64_t command_overhead_ns() const { return 0; }
 
   // Why the last command failed inside the personality (a flash error, a
   // broken invariant: faults of the device, not of the guest), or empty.

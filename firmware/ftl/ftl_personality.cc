@@ -56,9 +56,13 @@ Status FtlPersonality::ForEachPage(const IoRequest& req, Fn&& fn) {
   return Status();
 }
 
-uint64_t FtlPersonality::Due(uint64_t now, uint64_t media_done) const {
+uint64_t FtlPersonality::Due(uint64_t now, uint64_t media_done, bool in_app) const {
   if (!ftl_->timing_enabled()) return now;
-  return std::max(now, media_done) + ftl_->options().timing.fw_overhead_ns;
+  return std::max(now, media_done) + (in_app ? 0 : command_overhead_ns());
+}
+
+uint64_t FtlPersonality::command_overhead_ns() const {
+  return ftl_->timing_enabled() ? ftl_->options().timing.fw_overhead_ns : 0;
 }
 
 IoResult FtlPersonality::Read(const IoRequest& req, DataTransfer& xfer) {
@@ -73,7 +77,7 @@ IoResult FtlPersonality::Read(const IoRequest& req, DataTransfer& xfer) {
   if (ftl_->timing_enabled() && !req.internal) {
     media = pcie_.Reserve(req.now_ns, media, xfer.length()).end;
   }
-  return {s, Due(req.now_ns, media)};
+  return {s, Due(req.now_ns, media, req.in_app)};
 }
 
 Result<uint64_t> FtlPersonality::Merge(uint64_t lpa, uint32_t offset,
@@ -127,7 +131,7 @@ IoResult FtlPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
     if (req.fua && !ftl_->SyncPage(lpa)) return Status::WriteFault();
     return Status();
   });
-  return {s, Due(now, done)};
+  return {s, Due(now, done, req.in_app)};
 }
 
 IoResult FtlPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {
@@ -147,7 +151,7 @@ IoResult FtlPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {
     return Status();
   });
   if (s.ok() && !equal) s = Status::CompareFailure();
-  return {s, Due(req.now_ns, media)};
+  return {s, Due(req.now_ns, media, req.in_app)};
 }
 
 IoResult FtlPersonality::Zero(const IoRequest& req, bool tagged) {
@@ -178,7 +182,7 @@ IoResult FtlPersonality::Zero(const IoRequest& req, bool tagged) {
     return Status();
   });
   if (s.ok()) s = flush_run();
-  return {s, Due(now, done)};
+  return {s, Due(now, done, req.in_app)};
 }
 
 IoResult FtlPersonality::WriteZeroes(const IoRequest& req) {

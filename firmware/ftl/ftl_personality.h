@@ -75,6 +75,7 @@ class FtlPersonality final : public Personality {
   IoResult ReadTags(const IoRequest& req, std::span<BlockTag> out) override;
   // A write that paid for copies saw GC run, even when its copies finished
   // the last job.
+  uint64_t command_overhead_ns() const override;
   GcHint gc_hint() const override {
     const bool fg = ftl_->gc_foreground();
     return {fg || ftl_->gc_active(), fg};
@@ -104,7 +105,8 @@ class FtlPersonality final : public Personality {
   IoResult Zero(const IoRequest& req, bool tagged);
   // Completion time of a command whose media part ends at 'media_done' and
   // moves 'bytes' over PCIe after it (reads) or before (writes).
-  uint64_t Due(uint64_t now, uint64_t media_done) const;
+  // in_app (IoRequest::in_app): no per-command firmware time.
+  uint64_t Due(uint64_t now, uint64_t media_done, bool in_app = false) const;
 
   std::unique_ptr<Ftl> ftl_;
   unsigned format_;

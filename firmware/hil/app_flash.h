@@ -5,7 +5,9 @@
 // the next node only once it has the current one), so they are booked one
 // after another: each operation starts when the previous one finished, and
 // now_ns() is when the last one did. The invocation completes at now_ns().
-// Data moves inside the device (IoRequest::internal): no host-link time.
+// Data moves inside the device (IoRequest::internal): no host-link time;
+// and no per-command firmware time (IoRequest::in_app): the Invoke that
+// runs the app is the host command and pays it once (io_invoke.cc).
 //
 // Thread-safety: one invocation on the worker thread.
 #ifndef SALIX_HIL_APP_FLASH_H
@@ -57,6 +59,7 @@ class PersonalityFlash final : public apps::Flash {
     r.now_ns = now_;
     r.internal = true;
     r.ready_ns = now_;
+    r.in_app = true;
     return r;
   }
   Status Book(const IoResult& r) {

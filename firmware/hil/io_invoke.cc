@@ -43,7 +43,10 @@ CommandResult Controller::Invoke(const nvme::Sqe& sqe, uint64_t now) {
 
   PersonalityFlash flash(*personality_, now);
   apps::Outcome o = apps_.Invoke(req, flash);
-  CommandResult r = io::Done(o.status, now, flash.now_ns());
+  // The Invoke is one host command: one firmware overhead, then the app's
+  // flash accesses (media time only, one after another).
+  CommandResult r =
+      io::Done(o.status, now, flash.now_ns() + personality_->command_overhead_ns());
   r.dw0 = static_cast<uint32_t>(o.value);
   r.result_in_dw0 = true;
   if (!o.status.ok()) {

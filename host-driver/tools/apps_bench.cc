@@ -156,6 +156,7 @@ class Bench {
                 {"size", a.size},
                 {"flash.profile", a.profile},
                 {"timing.mode", "realtime"},
+                {"apps.builtin", "on"},
                 {"serial", "APPSBENCH"}};
     for (const auto& kv : a.set) o.config.push_back(kv);
     auto d = EmbeddedDevice::Create(o);
