@@ -9,6 +9,8 @@
 #include <cstring>
 #include <memory>
 
+#include "core/status.h"
+
 namespace salix::host {
 namespace {
 
@@ -30,35 +32,10 @@ struct AlignedBuffer {
   size_t size = 0;
 };
 
+// The firmware's own names (core/status.h), from the 16-bit value nvme-cli
+// prints: (SCT << 8) | SC is the CQE status field shifted right by one.
 const char* StatusName(uint16_t s) {
-  switch (s) {
-    case 0x000: return "Successful Completion";
-    case 0x001: return "Invalid Command Opcode";
-    case 0x002: return "Invalid Field in Command";
-    case 0x004: return "Data Transfer Error";
-    case 0x006: return "Internal Error";
-    case 0x00B: return "Invalid Namespace or Format";
-    case 0x080: return "LBA Out of Range";
-    case 0x081: return "Capacity Exceeded";
-    case 0x109: return "Invalid Log Page";
-    case 0x281: return "Unrecovered Read Error";
-    case 0x700 | SALIX_SC_PROGRAM_INVALID: return "Program Invalid";
-    case 0x700 | SALIX_SC_SLOT_OCCUPIED: return "Program Slot Occupied";
-    case 0x700 | SALIX_SC_SLOT_EMPTY: return "Program Slot Empty";
-    case 0x700 | SALIX_SC_PROGRAM_ACTIVE: return "Program Active";
-    case 0x700 | SALIX_SC_APP_NOT_ACTIVE: return "App Not Active";
-    case 0x700 | SALIX_SC_FUNCTION_INVALID: return "App Function Invalid";
-    case 0x700 | SALIX_SC_INPUT_SIZE: return "App Input Size Invalid";
-    case 0x700 | SALIX_SC_TOKEN_INVALID: return "Domain Token Invalid";
-    case 0x700 | SALIX_SC_ACCESS_DENIED: return "App Access Denied";
-    case 0x700 | SALIX_SC_BUDGET_EXHAUSTED: return "App Instruction Budget Exhausted";
-    case 0x700 | SALIX_SC_MEMORY_FAULT: return "App Memory Fault";
-    case 0x700 | SALIX_SC_APP_FAILED: return "App Failed";
-    case 0x700 | SALIX_SC_DOMAIN_LIMIT: return "Domain Limit Exceeded";
-    case 0x700 | SALIX_SC_NAME_IN_USE: return "App Name In Use";
-    case 0x700 | SALIX_SC_CALL_DEPTH: return "App Call Depth Exceeded";
-    default: return "NVMe error";
-  }
+  return salix::Status::FromCqeField(static_cast<uint16_t>((s & 0x7FF) << 1)).name();
 }
 
 const char* StatusWhy(uint16_t s) {
