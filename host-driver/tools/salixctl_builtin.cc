@@ -30,41 +30,57 @@ using salix::host::AppToken;
 using salix::host::KvClient;
 using salix::host::TxnClient;
 
+// The usage text in parts: a refused verb prints its app's part only.
+#define SALIXCTL_BUILTIN_NOTES \
+  "  Built-in apps (the device needs apps.builtin=on; docs/APPS.md). DATA comes\n" \
+  "  from --in FILE ('-' or no --in: standard input) and goes to --out FILE or\n" \
+  "  standard output (hex when it is a terminal). --pad zero-fills DATA to whole\n" \
+  "  LBAs. RANGE is FIRST:COUNT in LBAs, inside the token's domain. Every verb\n" \
+  "  takes --token HEX (default: $SALIX_TOKEN), the domain that grants the LBAs;\n" \
+  "  'txn begin' and 'txn info' need none.\n"
+#define SALIXCTL_TXN_USAGE \
+  "  txn begin DEV            open a transaction; prints its id\n" \
+  "  txn write DEV ID LBA [--in FILE] [--pad]\n" \
+  "                          log DATA for the home LBAs from LBA on (home is\n" \
+  "                          untouched until commit; rewriting an LBA edits the log)\n" \
+  "  txn read DEV ID LBA COUNT [--out FILE]\n" \
+  "                          the transaction's view: logged data over home data\n" \
+  "  txn commit DEV ID        every logged write reaches home, atomically, durably\n" \
+  "  txn abort DEV ID         drop the transaction; home stays as it was\n" \
+  "  txn info DEV             open transactions, log space, commits, aborts, replays\n"
+#define SALIXCTL_KV_USAGE \
+  "  kv format DEV --range RANGE [--segment LBAS]\n" \
+  "                          make RANGE an empty key-value store\n" \
+  "  kv put DEV --range RANGE KEY [VALUE | --in FILE]\n" \
+  "  kv get DEV --range RANGE KEY [--out FILE]   (exit status 3: no such key)\n" \
+  "  kv del DEV --range RANGE KEY\n" \
+  "  kv scan DEV --range RANGE [--from KEY] [--limit N] [--keys-only]\n" \
+  "                          entries in key order, one per line: KEY<tab>VALUE\n" \
+  "                          (bytes outside printable ASCII as \\xNN)\n" \
+  "  kv info DEV --range RANGE\n"
+#define SALIXCTL_APPEND_USAGE \
+  "  append format DEV --range RANGE   an empty append log (2 LBAs of state)\n" \
+  "  append write DEV --range RANGE [--in FILE] [--pad]\n" \
+  "                          the device puts DATA at the log's tail; prints the LBA\n" \
+  "  append read DEV --range RANGE LBA COUNT [--out FILE]\n" \
+  "  append info DEV --range RANGE\n"
+
 const std::string_view kBuiltinUsage =
-    "  Built-in apps (the device needs apps.builtin=on; docs/APPS.md). DATA comes\n"
-    "  from --in FILE ('-' or no --in: standard input) and goes to --out FILE or\n"
-    "  standard output (hex when it is a terminal). --pad zero-fills DATA to whole\n"
-    "  LBAs. RANGE is FIRST:COUNT in LBAs, inside the token's domain.\n"
-    "  txn begin DEV            open a transaction; prints its id\n"
-    "  txn write DEV ID LBA [--in FILE] [--pad]\n"
-    "                          log DATA for the home LBAs from LBA on (home is\n"
-    "                          untouched until commit; rewriting an LBA edits the log)\n"
-    "  txn read DEV ID LBA COUNT [--out FILE]\n"
-    "                          the transaction's view: logged data over home data\n"
-    "  txn commit DEV ID        every logged write reaches home, atomically, durably\n"
-    "  txn abort DEV ID         drop the transaction; home stays as it was\n"
-    "  txn info DEV             open transactions, log space, commits, aborts, replays\n"
-    "  kv format DEV --range RANGE [--segment LBAS]\n"
-    "                          make RANGE an empty key-value store\n"
-    "  kv put DEV --range RANGE KEY [VALUE | --in FILE]\n"
-    "  kv get DEV --range RANGE KEY [--out FILE]   (exit status 3: no such key)\n"
-    "  kv del DEV --range RANGE KEY\n"
-    "  kv scan DEV --range RANGE [--from KEY] [--limit N] [--keys-only]\n"
-    "                          entries in key order, one per line: KEY<tab>VALUE\n"
-    "                          (bytes outside printable ASCII as \\xNN)\n"
-    "  kv info DEV --range RANGE\n"
-    "  append format DEV --range RANGE   an empty append log (2 LBAs of state)\n"
-    "  append write DEV --range RANGE [--in FILE] [--pad]\n"
-    "                          the device puts DATA at the log's tail; prints the LBA\n"
-    "  append read DEV --range RANGE LBA COUNT [--out FILE]\n"
-    "  append info DEV --range RANGE\n"
-    "  Every built-in verb takes --token HEX (default: $SALIX_TOKEN), the domain\n"
-    "  that grants the LBAs; 'txn begin' and 'txn info' need none.\n";
+    SALIXCTL_BUILTIN_NOTES SALIXCTL_TXN_USAGE SALIXCTL_KV_USAGE SALIXCTL_APPEND_USAGE;
 
 namespace {
 
+// The usage of the app the words 'what' start with.
+std::string_view AppUsage(std::string_view what) {
+  if (what.starts_with("txn")) return SALIXCTL_TXN_USAGE;
+  if (what.starts_with("kv")) return SALIXCTL_KV_USAGE;
+  if (what.starts_with("append")) return SALIXCTL_APPEND_USAGE;
+  return kBuiltinUsage;
+}
+
 int Usage(std::string_view what) {
-  fmt::print(stderr, "salixctl: {}\nusage:\n{}", what, kBuiltinUsage);
+  fmt::print(stderr, "salixctl: {}\nusage ('salixctl help' has all of it):\n{}", what,
+             AppUsage(what));
   return 2;
 }
 
@@ -444,7 +460,7 @@ int Dispatch(std::string_view app, const std::vector<std::string_view>& all,
              int (*run)(std::string_view, const std::vector<std::string_view>&)) {
   if (all.empty() || all[0] == "--help" || all[0] == "-h" || all[0] == "help") {
     if (all.empty()) return Usage(fmt::format("{}: which function?", app));
-    fmt::print("usage:\n{}", kBuiltinUsage);
+    fmt::print("usage:\n{}{}", AppUsage(app), SALIXCTL_BUILTIN_NOTES);
     return 0;
   }
   return run(all[0], std::vector<std::string_view>(all.begin() + 1, all.end()));
