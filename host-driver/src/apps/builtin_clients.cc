@@ -49,7 +49,10 @@ AppResult<T> Decode(std::string_view what, const InvokeOutcome& o) {
   return t;
 }
 
-AppStatus HostRefusal(std::string message) { return AppStatus{kInvalidField, 0, std::move(message)}; }
+// A refusal made on the host, before any command is sent.
+AppStatus HostRefusal(std::string message) {
+  return AppStatus{kInvalidField, 0, std::move(message)};
+}
 
 const char* TxnHint(uint16_t s) {
   switch (s) {

@@ -26,8 +26,8 @@ constexpr uint16_t kCapacityExceeded = 0x081;
 constexpr uint16_t kAccessDenied = 0x700 | SALIX_SC_ACCESS_DENIED;
 constexpr uint16_t kTokenInvalid = 0x700 | SALIX_SC_TOKEN_INVALID;
 
-std::unique_ptr<EmbeddedDevice> MakeDevice(std::vector<std::pair<std::string, std::string>> extra = {},
-                                           const char* builtin = "on") {
+std::unique_ptr<EmbeddedDevice> MakeDevice(
+    std::vector<std::pair<std::string, std::string>> extra = {}, const char* builtin = "on") {
   EmbeddedDeviceOptions o;
   o.config = {{"size", "16M"}, {"apps.builtin", builtin}};
   for (auto& kv : extra) o.config.push_back(std::move(kv));
