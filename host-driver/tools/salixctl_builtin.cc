@@ -219,12 +219,17 @@ struct Target {
   uint32_t lba_size() const { return session.dev->info().lba_size; }
 };
 
-std::optional<Target> OpenTarget(const Words& w, const char* app) {
+// Opens DEV and finds the app; on failure *rc is the exit status (2 for a
+// malformed token, 1 when the device or the app is not there).
+std::optional<Target> OpenTarget(const Words& w, const char* app, int* rc) {
   Target t;
+  *rc = 2;
   if (!ResolveToken(w.get("--token"), &t.token)) return std::nullopt;
+  *rc = 1;
   auto s = OpenApp(w.pos[0], AppLookup::kBuiltin, app);
   if (!s) return std::nullopt;
   t.session = std::move(*s);
+  *rc = 0;
   return t;
 }
 
@@ -253,8 +258,9 @@ int Txn(std::string_view fn, const std::vector<std::string_view>& args) {
   if (npos >= 4 && (!ParseNum(w->pos[3], &count) || count == 0)) {
     return Usage(verb + ": COUNT is a number >= 1");
   }
-  auto t = OpenTarget(*w, SALIX_APP_TXN);
-  if (!t) return 1;
+  int rc = 0;
+  auto t = OpenTarget(*w, SALIX_APP_TXN, &rc);
+  if (!t) return rc;
   TxnClient c(*t->session.dev, t->session.slot, t->token);
   if (fn == "begin") {
     auto r = c.Begin();
@@ -337,8 +343,9 @@ int Kv(std::string_view fn, const std::vector<std::string_view>& args) {
   if (fn == "put" && w->pos.size() == 3 && w->get("--in")) {
     return Usage(verb + ": the value comes from VALUE or --in, not both");
   }
-  auto t = OpenTarget(*w, SALIX_APP_KV);
-  if (!t) return 1;
+  int rc = 0;
+  auto t = OpenTarget(*w, SALIX_APP_KV, &rc);
+  if (!t) return rc;
   KvClient c(*t->session.dev, t->session.slot, t->token, range);
   const std::string_view key = w->pos.size() > 1 ? w->pos[1] : std::string_view();
   if (fn == "format") {
@@ -423,8 +430,9 @@ int Append(std::string_view fn, const std::vector<std::string_view>& args) {
   if (npos == 3 && (!ParseNum(w->pos[1], &lba) || !ParseNum(w->pos[2], &count) || count == 0)) {
     return Usage(verb + ": LBA COUNT, numbers (COUNT >= 1)");
   }
-  auto t = OpenTarget(*w, SALIX_APP_APPEND);
-  if (!t) return 1;
+  int rc = 0;
+  auto t = OpenTarget(*w, SALIX_APP_APPEND, &rc);
+  if (!t) return rc;
   AppendClient c(*t->session.dev, t->session.slot, t->token, range);
   if (fn == "format") {
     auto s = c.Format();
