@@ -142,6 +142,11 @@ run)
   check "append read through the app returns it too" same $D/a3 salixctl append read "$ng" $AP "$l3" 3 $T
   check_output "append info: tail 2006, 2 appends" "tail 2006 \\(4 used\\).*appends 2" \
     sh -c "salixctl append info $ng $AP $T | tr '\n' ' '"
+  { printf 'short record'; head -c 4084 /dev/zero; } >/tmp/pad.want
+  lp=$(printf 'short record' | salixctl append write "$ng" $AP --pad $T)
+  check "append write --pad: 12 bytes zero-filled to one LBA at $lp (2006)" \
+    sh -c "test '$lp' = 2006 && dd if=$blk bs=4096 skip=2006 count=1 iflag=direct 2>/dev/null |
+      cmp - /tmp/pad.want"
 
   # ---- what must survive the power cut ---------------------------------------------
   put_home $D/old4 310
@@ -174,9 +179,9 @@ verify)
   check "the open transaction reached no home (LBAs 310..311 as before)" same $D/old4 lbas 310 2
   check "the first boot's commit is still home (LBAs 100..102, 200)" homes $D/new1 $D/new2
   check_output "txn info: nothing open after recovery" "^open 0 of 16" salixctl txn info "$ng"
-  check_output "the append log's tail survived: the next append goes to 2006" "^2006$" \
+  check_output "the append log's tail survived: the next append goes to 2007" "^2007$" \
     salixctl append write "$ng" $AP --in $D/a5 $T
-  check "... and reads back there" same $D/a5 lbas 2006 1
+  check "... and reads back there" same $D/a5 lbas 2007 1
   ;;
 esac
 finish
