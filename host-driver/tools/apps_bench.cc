@@ -1,8 +1,10 @@
 // apps_bench.cc - benchmarks of the SSD apps (issue 5, part 7), each against
 // its host-side equivalent on the same device in the same run:
-//   tpcb    TPC-B-like transactions: the built-in "txn" app (BEGIN, WRITEs,
-//           COMMIT) against host write-ahead logging (redo log write with
-//           FUA or + Flush, in-place writes, periodic checkpoint);
+//   tpcb    TPC-B-like transactions: the built-in "txn" app, as BEGIN,
+//           WRITEs, COMMIT ("txn app") and as one EXEC Invoke ("txn EXEC"),
+//           against host write-ahead logging (redo log write with FUA or +
+//           Flush, in-place writes, periodic checkpoint); prints the mean
+//           device time of each phase of a transaction;
 //   btree   pointer-chasing lookups in an on-flash B+-tree: one Invoke of
 //           the btree_lookup eBPF app against one host Read per level;
 //   scan    scan-and-filter: the scan_filter app against the host reading

@@ -127,11 +127,12 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
   free_.clear();
   slots_.fill(Slot{});
 
-  // Valid records, by sequence number. 'cleared': slots to zero (valid
-  // records once replayed, and records whose data check failed, so that
-  // reused log LBAs can never complete them later).
+  // Valid records, by sequence number. 'cleared': records whose data check
+  // failed; they are zeroed too, so that reused log LBAs can never complete
+  // them later.
   struct Found {
     uint64_t seq;
+    uint32_t slot;
     std::vector<Extent> extents;
   };
   std::vector<Found> found;
@@ -157,7 +158,7 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
     if (crc != h->crc) continue;
     // The first format kept its log data from LBA kV1CommitSlots * slot_lbas.
     const uint64_t log_first = v1 ? uint64_t{kV1CommitSlots} * slot_lbas_ : data_first_;
-    Found f{h->seq, {}};
+    Found f{h->seq, slot, {}};
     bool sane = true;
     for (uint32_t i = 0; i < h->extents; i++) {
       auto e = Decode<RecordExtent>(
@@ -178,7 +179,6 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
           h->seq, slot);
       return Status::InternalError();
     }
-    cleared.push_back(slot);
     max_seq = std::max(max_seq, h->seq);
     if (!v1) {
       // Data and record were made durable by one Flush: the record counts
@@ -197,6 +197,7 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       }
       if (check != h->data_check) {
         discarded_++;
+        cleared.push_back(slot);
         continue;
       }
     }
@@ -212,9 +213,17 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       return s;
     }
   }
-  if (!cleared.empty()) {
+  if (!found.empty() || !cleared.empty()) {
+    // Oldest first, each zero flushed before the next: a cut leaves a
+    // suffix of the records valid, and replaying a suffix again is right.
+    // Then the ones whose data check failed (not replayed), so their log
+    // LBAs can be reused.
     Status s = found.empty() ? Status() : device.Flush();
     std::vector<uint8_t> zero(lba_size_, 0);
+    for (const Found& f : found) {
+      if (s.ok()) s = log.Write(uint64_t{f.slot} * slot_lbas_, 1, zero);
+      if (s.ok()) s = log.Flush();
+    }
     for (uint32_t slot : cleared) {
       if (!s.ok()) break;
       s = log.Write(uint64_t{slot} * slot_lbas_, 1, zero);
@@ -355,17 +364,42 @@ Status TransactionApp::Sync(Flash& log, Flash& home) {
 }
 
 void TransactionApp::Retire(Flash& log) {
-  std::vector<uint8_t> zero(lba_size_, 0);
+  // Only the oldest record, and only one zero per Sync: zeros become
+  // durable in sequence order, so after any cut the valid records are a
+  // suffix of the commits (plus the one being retired), and replaying them
+  // in order never puts older data over a newer commit's.
+  uint32_t oldest = kCommitSlots;
   for (uint32_t i = 0; i < kCommitSlots; i++) {
-    Slot& slot = slots_[i];
-    if (slot.state != SlotState::kApplied || slot.epoch >= epoch_) continue;
-    // A failed zero leaves a valid record whose home copies are durable:
-    // replaying it is harmless, and the next Retire tries again.
-    if (log.Write(uint64_t{i} * slot_lbas_, 1, zero).ok()) {
-      slot.state = SlotState::kZeroed;
-      slot.epoch = epoch_;
-    }
+    const Slot& slot = slots_[i];
+    if (slot.state == SlotState::kFree) continue;
+    if (slot.state == SlotState::kZeroed) return;  // its zero is not durable yet
+    if (oldest == kCommitSlots || slot.seq < slots_[oldest].seq) oldest = i;
   }
+  if (oldest == kCommitSlots) return;
+  Slot& slot = slots_[oldest];
+  if (slot.state != SlotState::kApplied || slot.epoch >= epoch_) return;
+  // A failed zero leaves a valid record whose home copies are durable:
+  // replaying it is harmless, and the next Retire tries again.
+  std::vector<uint8_t> zero(lba_size_, 0);
+  if (log.Write(uint64_t{oldest} * slot_lbas_, 1, zero).ok()) {
+    slot.state = SlotState::kZeroed;
+    slot.epoch = epoch_;
+  }
+}
+
+Status TransactionApp::Reclaim(Flash& log, Flash& home) {
+  // Each round: a Sync (the last zero durable, the oldest home copies
+  // too), then the next zero. Bounded: one record per round.
+  for (uint32_t round = 0; round <= kCommitSlots + 1; round++) {
+    if (Status s = Sync(log, home); !s.ok()) return s;
+    bool retirable = false;
+    for (const Slot& slot : slots_) {
+      retirable = retirable || slot.state == SlotState::kApplied;
+    }
+    if (!retirable) return Status();
+    Retire(log);
+  }
+  return Status();
 }
 
 Status TransactionApp::Settle(Flash& log, Flash& device) {
@@ -378,9 +412,7 @@ Status TransactionApp::Settle(Flash& log, Flash& device) {
     slot.state = SlotState::kApplied;
     slot.epoch = epoch_;
   }
-  Status s = Sync(log, device);
-  if (s.ok()) Retire(log);
-  if (s.ok()) s = Sync(log, device);
+  Status s = Reclaim(log, device);
   if (s.ok() && AnyPending()) s = Status::InternalError();  // a zero failed
   return s;
 }
@@ -394,10 +426,7 @@ std::vector<uint32_t> TransactionApp::TakeLog(uint64_t n, Flash& log, Flash& hom
       reclaimable = reclaimable || slot.state == SlotState::kApplied ||
                     slot.state == SlotState::kZeroed;
     }
-    if (reclaimable && Sync(log, home).ok()) {
-      Retire(log);
-      (void)Sync(log, home);
-    }
+    if (reclaimable) (void)Reclaim(log, home);
   }
   if (free_.size() < n || n == 0) return {};
   // The first run of n consecutive LBAs (one write), else the first n.
@@ -616,10 +645,7 @@ Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& 
   if (slot == kCommitSlots) {
     // Every slot waits for a Flush (only when commits do not flush, e.g.
     // after failures): retire what can be retired.
-    if (Sync(log, home).ok()) {
-      Retire(log);
-      (void)Sync(log, home);
-    }
+    (void)Reclaim(log, home);
     slot = TakeFreeSlot();
   }
   if (slot == kCommitSlots) {
@@ -651,6 +677,7 @@ Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& 
   Slot& st = slots_[slot];
   st.state = SlotState::kBusy;
   st.epoch = epoch_;
+  st.seq = *seq;
   st.extents = extents;
   st.logs.clear();
   for (const auto& [home_lba, l] : txn.lbas) st.logs.push_back(l.log);

@@ -29,10 +29,13 @@
 //
 // Retiring records lazily: a record stays valid until a later Flush has
 // made its home copies durable. The next commit's Flush does that for the
-// commits before it, so each commit zeroes the records it found applied
-// (in the cache; durable at the commit after) and a slot, with its log
-// LBAs, is reused once the zero is durable: a record still valid on flash
-// never names log LBAs that were rewritten, so replaying it is safe.
+// commit before it, so each commit zeroes that record (in the cache;
+// durable at the commit after) and a slot, with its log LBAs, is reused
+// once the zero is durable: a record still valid on flash never names log
+// LBAs that were rewritten, so replaying it is safe. Records are zeroed
+// oldest first, one per Flush, so after any cut the valid records are a
+// suffix of the commits and replaying them in order never puts older data
+// over a newer commit's (recovery clears records in the same order).
 // Steady state: three slots in use, no Flush beyond one per commit.
 //
 // The catch, and the hook for it: a valid record replays its data over
@@ -137,6 +140,7 @@ class TransactionApp final : public App {
   struct Slot {
     SlotState state = SlotState::kFree;
     uint64_t epoch = 0;
+    uint64_t seq = 0;
     std::vector<Extent> extents;
     std::vector<uint32_t> logs;  // log LBAs to free with the slot
   };
@@ -164,8 +168,11 @@ class TransactionApp final : public App {
   // Flush of the namespace and the region; a new flush epoch: zeroed slots
   // whose zero it covered are free again.
   Status Sync(Flash& log, Flash& home);
-  // Zeroes the records whose home copies a Sync since made durable.
+  // Zeroes the oldest record if a Sync since made its home copies durable
+  // (one per Sync, in sequence order).
   void Retire(Flash& log);
+  // Syncs and retires until no applied record is left (or a step fails).
+  Status Reclaim(Flash& log, Flash& home);
   // Writes a transaction's home copies: from DRAM, or copied from the log.
   Status WriteHomes(const Txn& txn, const std::vector<Extent>& extents, Flash& log,
                     Flash& home);

@@ -410,6 +410,7 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
       INFO("iteration " << iter << " round " << round);
       std::map<uint64_t, Logged> open;
       std::optional<Logged> inflight;
+      int inflight_kind = 0;
       rig.dev.ArmCut(1 + rng() % 200);
       auto call = [&](uint32_t fn, std::span<const uint8_t> in, std::span<uint8_t> out) {
         return Invoke(*live, fn, in, out, &rig.flash, &rig.priv, &rig.domain);
@@ -433,6 +434,7 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
           Outcome o = call(SALIX_TXN_EXEC, in, {});
           if (rig.dev.dead()) {
             inflight = want;
+            inflight_kind = 1;
             break;
           }
           if (o.status == Status::CapacityExceeded()) continue;
@@ -541,7 +543,10 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
           rig.dev.ArmCut(0);
         }
       }
+      const auto pre = live->info();
       REQUIRE(live->Recover(rig.priv, rig.dev).ok());
+      const auto post = live->info();
+      INFO("replayed " << post.replayed - pre.replayed << " discarded " << post.discarded - pre.discarded << " commits " << commits);
       // Every LBA holds what it must or may; the commit in flight is all
       // there or not at all.
       bool applied = false;
@@ -554,6 +559,7 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
         const auto got = rig.Home(l);
         if (torn[l]) continue;
         if (applied && inflight->count(l)) {
+          INFO("got old " << (got == home[l]) << " maybe " << maybe[l].size() << " inflight size " << inflight->size() << " kind " << inflight_kind);
           REQUIRE(got == inflight->at(l));
         } else {
           REQUIRE((got == home[l] ||
