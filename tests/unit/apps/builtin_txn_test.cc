@@ -546,7 +546,8 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
       const auto pre = live->info();
       REQUIRE(live->Recover(rig.priv, rig.dev).ok());
       const auto post = live->info();
-      INFO("replayed " << post.replayed - pre.replayed << " discarded " << post.discarded - pre.discarded << " commits " << commits);
+      INFO("recovery replayed " << post.replayed - pre.replayed << ", discarded "
+                                << post.discarded - pre.discarded);
       // Every LBA holds what it must or may; the commit in flight is all
       // there or not at all.
       bool applied = false;
@@ -559,7 +560,9 @@ TEST_CASE("power cut at random points: every transaction is all or nothing",
         const auto got = rig.Home(l);
         if (torn[l]) continue;
         if (applied && inflight->count(l)) {
-          INFO("got old " << (got == home[l]) << " maybe " << maybe[l].size() << " inflight size " << inflight->size() << " kind " << inflight_kind);
+          INFO("holds the old value " << (got == home[l]) << "; in flight: "
+                                      << (inflight_kind ? "EXEC" : "COMMIT") << " of "
+                                      << inflight->size() << " LBAs");
           REQUIRE(got == inflight->at(l));
         } else {
           REQUIRE((got == home[l] ||
