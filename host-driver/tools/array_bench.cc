@@ -176,6 +176,16 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
              "(firmware in-process: {:.2f} us CPU/write)\n",
              "  engine alone, one core", n / engine_cpu, engine_cpu * 1e6 / n,
              (cpu - engine_cpu) * 1e6 / n);
+  // What the engine asked of the devices, per user write.
+  uint64_t commands = 0;
+  for (size_t i = 0; i < st.members.size() && i < st0.members.size(); i++) {
+    commands += st.members[i].commands - st0.members[i].commands;
+  }
+  fmt::print("{:<28} {:>10.2f} device commands/write ({:.2f} stripe-table "
+             "writes, {:.3f} conversions)\n",
+             "  per user write", static_cast<double>(commands) / n,
+             static_cast<double>(st.table_writes - st0.table_writes) / n,
+             static_cast<double>(st.conversions - st0.conversions) / n);
 }
 
 void RebuildTime(const Args& a, bool with_load) {
