@@ -145,6 +145,10 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
   while (load.done < warm) load.Step();
   load.Drain();
   const ArrayStatus st0 = arr.value()->Status();
+  uint64_t ops0[256] = {};
+  for (auto& t : timed) {
+    for (int op = 0; op < 256; op++) ops0[op] += t->opcode_counts()[op];
+  }
   const uint64_t done0 = load.done;
   clock.Start();
   double t0 = Now(), c0 = CpuSeconds();
@@ -186,6 +190,18 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
              "  per user write", static_cast<double>(commands) / n,
              static_cast<double>(st.table_writes - st0.table_writes) / n,
              static_cast<double>(st.conversions - st0.conversions) / n);
+  uint64_t ops[256] = {};
+  for (auto& t : timed) {
+    for (int op = 0; op < 256; op++) ops[op] += t->opcode_counts()[op];
+  }
+  std::string by_op;
+  for (int op = 0; op < 256; op++) {
+    if (ops[op] == ops0[op]) continue;
+    by_op += fmt::format(" {:#04x}: {:.2f}", op,
+                         static_cast<double>(ops[op] - ops0[op]) / n);
+  }
+  fmt::print("{:<28} by opcode:{}\n", "",
+             by_op);
 }
 
 void RebuildTime(const Args& a, bool with_load) {

@@ -248,6 +248,9 @@ void Engine::Ack(Request* r) {
 
 size_t Engine::Poll(unsigned wait_us) {
   tick_++;
+  // Idle: polled with nothing of the caller's in flight. (Requests often
+  // all complete within one Poll; "none left" would hold after every one.)
+  idle_poll_ = requests_ == 0;
   size_t before = completed_;
   for (int round = 0; round < 64; round++) {
     size_t progress = 0;
@@ -280,8 +283,12 @@ size_t Engine::Poll(unsigned wait_us) {
       progress++;
     }
     if (!IsHostMode()) {
+      // The table is written in batches; earlier only when the array is
+      // idle or something waits for what the flush gives back (transient
+      // groups, GC victims: both need the backups freed).
       if (awaiting_table_.size() >= kTableBatch ||
-          (!awaiting_table_.empty() && (!waiting_.empty() || requests_ == 0))) {
+          (!awaiting_table_.empty() && (groups_short_ || idle_poll_))) {
+        groups_short_ = false;
         FlushTable();
       }
       MaybeCollect();
@@ -370,6 +377,7 @@ bool Engine::OpenStripe() {
     }
     if (!ok) {
       free_stripes_.push_back(s);
+      groups_short_ = true;  // the table flush returns groups: do it now
       continue;
     }
     Stripe& st = stripes_[s];
@@ -1030,7 +1038,7 @@ void Engine::MaybeCollect() {
   // the kCandidates best; later collections take from that list while its
   // entries are still closed and no fuller than when scanned (live counts
   // only fall, so a kept entry is still among the emptiest).
-  constexpr size_t kCandidates = 64;
+  constexpr size_t kCandidates = 512;
   auto usable = [this](uint64_t s) {
     const Stripe& st = stripes_[s];
     return st.phase == Phase::kClosed && !st.backups_live && !st.gc_victim;
@@ -1049,10 +1057,13 @@ void Engine::MaybeCollect() {
     }
     if (best.empty()) {
       next_collect_scan_ = tick_ + 16;
+      groups_short_ = true;  // victims appear once backups are freed
+      FreeCollected(true);
       return;
     }
     const size_t n = std::min(kCandidates, best.size());
-    std::partial_sort(best.begin(), best.begin() + n, best.end());
+    std::nth_element(best.begin(), best.begin() + (n - 1), best.end());
+    std::sort(best.begin(), best.begin() + n);
     gc_candidates_.assign(best.rbegin() + (best.size() - n), best.rend());
   }
   const uint64_t victim = gc_candidates_.back().second;
@@ -1119,11 +1130,13 @@ void Engine::FinishCollect(uint64_t victim) {
 
 void Engine::FreeCollected(bool now) {
   if (collected_.empty() || freeing_) return;
-  // Batch, unless writes are about to run short of stripes or the array
-  // is idle.
-  const bool short_of_stripes = free_stripes_.size() <= geo_.n() + 2;
+  // Batch, unless GC itself is about to run out of stripes or the array is
+  // idle. (Writes waiting for stripes wait a little longer: under steady
+  // random writes the free list sits at the reserve, and freeing stripe by
+  // stripe cost a Deallocate per member for each.)
+  const bool short_of_stripes = free_stripes_.size() <= 2;
   if (!now && collected_.size() < kFreeBatch && !short_of_stripes &&
-      requests_ > 0) {
+      !idle_poll_) {
     return;
   }
   freeing_ = true;

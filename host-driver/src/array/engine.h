@@ -245,6 +245,10 @@ class Engine final : public Array {
   std::vector<uint64_t> table_dirty_;  // table chunks to write
   std::vector<uint64_t> awaiting_table_;  // closed stripes, backups live
   bool table_writing_ = false;
+  // Something waits for the next table flush (a stripe could not open for
+  // lack of transient groups, GC found no victim with its backups freed).
+  bool groups_short_ = false;
+  bool idle_poll_ = false;
   uint64_t table_generation_ = 0;
   uint64_t seq_ = 0;
   size_t requests_ = 0;
