@@ -3,7 +3,7 @@
 // on one core, device parity against host parity, rebuild time with and
 // without foreground load. Prints what it measured and how to rerun it.
 //
-//   salix-array-bench [--seconds S] [--size 256M] [--k 4] [--m 1]
+//   salix-array-bench [--seconds S | --writes N] [--size 256M] [--k 4] [--m 1]
 //                     [--personality nossd|ftl] [--qd 32] [--only NAME]
 #include <fmt/format.h>
 
@@ -25,6 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   double seconds = 5;
+  uint64_t writes = 0;  // measured writes; 0: run for the seconds
   std::string size = "256M";
   unsigned k = 4, m = 1, qd = 32;
   uint32_t bs = 4096;
@@ -153,7 +154,7 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
   clock.Start();
   double t0 = Now(), c0 = CpuSeconds();
   uint64_t last_report = 0;
-  while (Now() - t0 < a.seconds) {
+  while (a.writes ? load.done - done0 < a.writes : Now() - t0 < a.seconds) {
     load.Step();
     if (load.done - last_report >= 200000) {
       last_report = load.done;
@@ -282,6 +283,7 @@ int main(int argc, char** argv) {
     };
     if (s == "--seconds") a.seconds = std::atof(next().c_str());
     else if (s == "--size") a.size = next();
+    else if (s == "--writes") a.writes = std::strtoull(next().c_str(), nullptr, 0);
     else if (s == "--k") a.k = std::atoi(next().c_str());
     else if (s == "--m") a.m = std::atoi(next().c_str());
     else if (s == "--qd") a.qd = std::atoi(next().c_str());
@@ -290,7 +292,7 @@ int main(int argc, char** argv) {
     else if (s == "--only") a.only = next();
     else if (s == "--no-warmup") a.warmup = false;
     else {
-      fmt::print(stderr, "usage: salix-array-bench [--seconds S] [--size 256M] "
+      fmt::print(stderr, "usage: salix-array-bench [--seconds S | --writes N] [--size 256M] "
                          "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
                          "[--only device|host|rebuild] [--no-warmup]\n");
       return 2;
