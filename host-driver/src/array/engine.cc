@@ -1135,8 +1135,9 @@ void Engine::FreeCollected(bool now) {
   // random writes the free list sits at the reserve, and freeing stripe by
   // stripe cost a Deallocate per member for each.)
   const bool short_of_stripes = free_stripes_.size() <= 2;
+  // (GC pauses during a rebuild: nothing would complete the batch.)
   if (!now && collected_.size() < kFreeBatch && !short_of_stripes &&
-      !idle_poll_) {
+      !idle_poll_ && !rebuild_) {
     return;
   }
   freeing_ = true;
