@@ -295,6 +295,12 @@ size_t Engine::Poll(unsigned wait_us) {
       FreeCollected(false);
     }
     if (rebuild_) RunRebuild();
+    if (!held_host_writes_.empty() && !rebuild_final()) {
+      std::deque<PendingWrite> held;
+      held.swap(held_host_writes_);
+      for (const PendingWrite& w : held) HostWrite(w.lc, w.data, w.req);
+      progress++;
+    }
     if (progress == 0) break;
   }
   if (completed_ == before && wait_us > 0) {
@@ -468,7 +474,8 @@ void Engine::WriteRun(uint64_t s, const PendingWrite& w) {
   // each parity member, as is the data in the caller's buffer. The tag
   // names the first chunk; chunk i of the group holds lc + i (layout.h).
   for (unsigned j = 0; j < geo_.m; j++) {
-    unsigned p = geo_.ParityMember(s, j);
+    // The old parity of a lost member comes from the spare once rebuilt.
+    unsigned p = HostTarget(s, geo_.ParityMember(s, j));
     if (!alive(p)) continue;
     DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.BackupLba(st.group[j], 0),
                            geo_.chunk_blocks * w.run, const_cast<uint8_t*>(w.data),
@@ -587,7 +594,8 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
     Issue(d, cmd, done);
   }
   for (unsigned j = 0; j < geo_.m; j++) {
-    unsigned p = geo_.ParityMember(s, j);
+    // The old parity of a lost member comes from the spare once rebuilt.
+    unsigned p = HostTarget(s, geo_.ParityMember(s, j));
     if (!alive(p)) continue;
     DeviceCommand cmd =
         Rw(SALIX_IO_WRITE, geo_.BackupLba(st.group[j], i), geo_.chunk_blocks,
@@ -657,7 +665,8 @@ void Engine::Convert(uint64_t s) {
     awaiting_table_.push_back(s);
   };
   for (unsigned j = 0; j < geo_.m; j++) {
-    unsigned p = geo_.ParityMember(s, j);
+    // The old parity of a lost member comes from the spare once rebuilt.
+    unsigned p = HostTarget(s, geo_.ParityMember(s, j));
     if (!alive(p)) continue;
     auto desc = std::make_shared<std::vector<salix_parity_source>>();
     for (unsigned i = 0; i < geo_.k; i++) {
@@ -854,13 +863,7 @@ void Engine::ReadChunk(uint32_t lc, uint8_t* out, Request* req) {
                },
                false);
     };
-    auto it = locked_.find(s);
-    if (it != locked_.end()) {
-      it->second.push_back(std::move(read));
-      return;
-    }
-    locked_[s];
-    read();
+    LockStripe(s, std::move(read));
     return;
   }
   stripes_[s].reads++;
@@ -1174,14 +1177,27 @@ void Engine::FreeCollected(bool now) {
 // ---- host parity (read-modify-write) ---------------------------------------------------
 
 void Engine::HostWrite(uint32_t lc, const uint8_t* data, Request* req) {
-  uint64_t s = lc / geo_.k;
+  if (rebuild_final()) {
+    // The rebuild is swapping the spare in: the write runs after it.
+    held_host_writes_.push_back({req, lc, data, kUnmapped});
+    return;
+  }
+  LockStripe(lc / geo_.k, [this, lc, data, req] { HostWriteLocked(lc, data, req); });
+}
+
+void Engine::LockStripe(uint64_t s, std::function<void()> fn) {
   auto it = locked_.find(s);
   if (it != locked_.end()) {
-    it->second.push_back([this, lc, data, req] { HostWriteLocked(lc, data, req); });
+    it->second.push_back(std::move(fn));
     return;
   }
   locked_[s];
-  HostWriteLocked(lc, data, req);
+  fn();
+}
+
+unsigned Engine::HostTarget(uint64_t s, unsigned member) const {
+  if (rebuild_ && member == rebuild_->member && SpareCurrent(s)) return n_;
+  return member;
 }
 
 void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
@@ -1216,14 +1232,16 @@ void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
         fin();
       });
     };
-    issue(geo_.DataMember(s, i), const_cast<uint8_t*>(data));
+    // A rebuild that has already written this stripe to the spare keeps
+    // it current: the lost member's chunk goes to the spare too.
+    issue(HostTarget(s, geo_.DataMember(s, i)), const_cast<uint8_t*>(data));
     if (!keep->p.empty()) {
       parity::XorInto(keep->p, delta);
-      issue(geo_.ParityMember(s, 0), keep->p.data());
+      issue(HostTarget(s, geo_.ParityMember(s, 0)), keep->p.data());
     }
     if (!keep->q.empty()) {
       parity::MulAddInto(keep->q, delta, parity::GfExp(i));
-      issue(geo_.ParityMember(s, 1), keep->q.data());
+      issue(HostTarget(s, geo_.ParityMember(s, 1)), keep->q.data());
     }
     fin();
   };
@@ -1237,7 +1255,8 @@ void Engine::HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req) {
            },
            false);
   for (unsigned j = 0; j < geo_.m; j++) {
-    unsigned p = geo_.ParityMember(s, j);
+    // The old parity of a lost member comes from the spare once rebuilt.
+    unsigned p = HostTarget(s, geo_.ParityMember(s, j));
     if (!alive(p)) continue;
     auto& buf = j == 0 ? rmw->p : rmw->q;
     buf.resize(geo_.chunk_bytes);

@@ -199,8 +199,15 @@ class Engine final : public Array {
   // Host-parity (read-modify-write) paths.
   void HostWrite(uint32_t lc, const uint8_t* data, Request* req);
   void HostWriteLocked(uint32_t lc, const uint8_t* data, Request* req);
+  // Runs fn holding stripe s's lock (now, or after the holders before it).
+  void LockStripe(uint64_t s, std::function<void()> fn);
   // Runs the next waiter on stripe s's lock, or releases it.
   void UnlockStripe(uint64_t s);
+  // Where a host-mode write or parity read of stripe s for 'member' goes:
+  // the spare once the rebuild has written the lost member's chunk of s.
+  unsigned HostTarget(uint64_t s, unsigned member) const;
+  // True while a rebuild runs and the spare holds stripe s up to date.
+  bool SpareCurrent(uint64_t s) const;
 
   void SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const;
   // The members that get a copy of table chunk 'chunk'.
@@ -229,6 +236,8 @@ class Engine final : public Array {
   std::vector<uint64_t> open_;  // open stripes, oldest first
   std::deque<PendingWrite> waiting_;
   std::deque<PendingWrite> gc_waiting_;
+  // Host-mode writes held while a rebuild swaps the spare in.
+  std::deque<PendingWrite> held_host_writes_;
   std::vector<uint8_t> zero_chunk_;
   // Per logical chunk: user writes in flight (GC leaves such chunks alone).
   std::vector<uint32_t> writes_in_flight_;

@@ -10,6 +10,12 @@
 // writes for a moment, converts the open stripes, rebuilds them, and swaps
 // the spare in: superblocks on every member name it. A crash before the
 // swap leaves the array degraded as before; the rebuild starts again.
+//
+// Host-parity mode updates stripes in place, so a stripe already on the
+// spare would go stale: its rebuild holds the stripe's lock, and later
+// writes of the stripe send the lost member's chunk (data or parity) to the
+// spare (Engine::HostTarget). Before the swap new writes are held and those
+// in flight finish.
 #include <fmt/format.h>
 
 #include <string>
@@ -33,9 +39,6 @@ constexpr unsigned kRebuildWindow = 8;
 Result<bool> Engine::StartRebuild(
     Device* spare, std::function<void(uint64_t, uint64_t)> progress) {
   if (rebuild_) return Error{"a rebuild is already running"};
-  if (IsHostMode()) {
-    // Host mode has the same static layout; the stripe walk below covers it.
-  }
   int lost = -1;
   for (unsigned i = 0; i < n_; i++) {
     if (!alive(i)) {
@@ -131,7 +134,12 @@ void Engine::RunRebuild() {
       continue;
     }
     rb.in_flight++;
-    RebuildStripe(s);
+    if (IsHostMode()) {
+      // A read-modify-write in progress would give a half-updated stripe.
+      LockStripe(s, [this, s] { RebuildStripe(s); });
+    } else {
+      RebuildStripe(s);
+    }
   }
   if (rb.cursor < geo_.stripes || rb.in_flight > 0) return;
   // One pass done. Anything closed since (or rebuilt and reused) needs
@@ -142,6 +150,14 @@ void Engine::RunRebuild() {
     again = needs(s) || st.phase == Phase::kOpen ||
             st.phase == Phase::kConverting ||
             (st.phase == Phase::kClosed && st.backups_live);
+  }
+  if (!again && IsHostMode()) {
+    // Every stripe is on the spare and writes keep it current (HostTarget).
+    // Hold new writes and let those in flight finish before the swap: their
+    // completions name the spare as member n_.
+    rb.final = true;
+    const Member& sp = members_[n_];
+    if (!locked_.empty() || sp.in_flight > 0 || !sp.backlog.empty()) return;
   }
   if (again) {
     rb.cursor = 0;
@@ -177,6 +193,9 @@ void Engine::RebuildStripe(uint64_t s) {
       rb.rebuilt_epoch[s] = epoch + 1;
       if (!rb.final) AdvanceRebuildProgress();  // later passes: already counted
     }
+    // Host mode: the next write of s sees the stripe as rebuilt (or not)
+    // only after this point.
+    if (IsHostMode()) UnlockStripe(s);
   };
   stripes_[s].reads++;
   auto release = [this, s] { stripes_[s].reads--; };
@@ -251,6 +270,11 @@ void Engine::RebuildStripe(uint64_t s) {
     }, false);
   }
   compute();
+}
+
+bool Engine::SpareCurrent(uint64_t s) const {
+  return rebuild_ && alive(n_) && rebuild_->trimmed &&
+         rebuild_->rebuilt_epoch[s] == stripes_[s].epoch + 1;
 }
 
 void Engine::AdvanceRebuildProgress() {
