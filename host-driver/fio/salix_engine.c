@@ -2,11 +2,13 @@
  * salix_engine.c - fio external ioengine for a Salix array.
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
- *       [--spares=/dev/ng5n1] [--array=NAME] --name=job --rw=randwrite ...
+ *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=auto|off] --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
  * size is the array's capacity. Without --members every Salix namespace
- * that is not a spare is tried. Each job opens the array from its members
+ * that is not a spare is tried. --polling=auto (the default) polls NVMe
+ * completions (io_uring IOPOLL) when every member has NVMe poll queues
+ * (guest kernel booted with nvme.poll_queues=N), off takes interrupts. Each job opens the array from its members
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
@@ -30,6 +32,7 @@ struct salix_options {
 	char *members;
 	char *spares;
 	char *array;
+	char *polling;
 };
 
 static struct fio_option options[] = {
@@ -60,6 +63,16 @@ static struct fio_option options[] = {
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
+	{
+		.name = "polling",
+		.lname = "Salix completion polling",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct salix_options, polling),
+		.help = "auto: poll the NVMe poll queues when every member has them; off: interrupts",
+		.def = "auto",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
 	{ .name = NULL },
 };
 
@@ -75,7 +88,8 @@ static salix_fio_array *open_array(struct thread_data *td)
 {
 	struct salix_options *o = td->eo;
 	char err[512];
-	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, err, sizeof(err));
+	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, o->polling, err,
+						     sizeof(err));
 	if (!a)
 		log_err("fio: salix: %s\n", err);
 	return a;

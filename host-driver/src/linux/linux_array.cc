@@ -1,12 +1,14 @@
 // linux_array.cc - opening an array from Linux device paths (linux_device.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "salix/host/discovery.h"
 #include "salix/host/linux_device.h"
 #include "salix/opcodes.h"
+#include "uring_ring.h"
 
 namespace salix::host {
 namespace {
@@ -24,6 +26,46 @@ std::string probe(Device* d) {
   if (c.ok()) return "";
   return c.errno_ ? fmt::format("errno {} ({})", -c.errno_, strerror(-c.errno_))
                   : fmt::format("NVMe status {:#x}", c.status);
+}
+
+// The ring every member and spare of an array shares: polled when asked
+// (kAuto) and every device has NVMe poll queues. Notes say which and why.
+Result<LinuxDeviceOptions> ShareRing(const std::vector<std::string>& members,
+                                     const std::vector<std::string>& spares,
+                                     const LinuxDeviceOptions& options,
+                                     std::string* note, bool* polled) {
+  LinuxDeviceOptions o = options;
+  if (o.ring) {
+    *polled = o.ring->polled();
+    return o;
+  }
+  std::vector<std::string> without;
+  size_t count = 0;
+  for (const auto* list : {&members, &spares}) {
+    for (const auto& p : *list) {
+      count++;
+      auto r = ResolveLinuxDevice(p);
+      if (!r) return r.error();
+      if (!LinuxHasPollQueues(r.value())) without.push_back(r.value().block);
+    }
+  }
+  *polled = o.polling == LinuxPolling::kAuto && without.empty() && count > 0;
+  unsigned depth = std::max(1u, o.queue_depth);
+  auto ring = CreateLinuxRing(static_cast<unsigned>(std::min<size_t>(count * depth, 32768)),
+                              *polled);
+  if (!ring) return ring.error();
+  o.ring = std::move(ring.value());
+  if (*polled) {
+    *note = "completions polled (io_uring IOPOLL on the NVMe poll queues)";
+  } else if (o.polling == LinuxPolling::kOff) {
+    *note = "completions by interrupt (polling off)";
+  } else {
+    std::string list;
+    for (const auto& b : without) list += (list.empty() ? "" : ", ") + b;
+    *note = (fmt::format("completions by interrupt: no NVMe poll queues on {} (boot the "
+                                 "kernel with nvme.poll_queues=1 to poll)", list));
+  }
+  return o;
 }
 
 Result<std::vector<std::unique_ptr<Device>>> OpenAll(const std::vector<std::string>& paths,
@@ -67,8 +109,12 @@ Result<std::vector<std::string>> ScanSalixNamespaces() {
 
 Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::string>& members,
                                                      const std::vector<std::string>& spares,
-                                                     const LinuxDeviceOptions& options) {
+                                                     const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
+  if (!shared) return shared.error();
+  const LinuxDeviceOptions& options = shared.value();
+  a->ring_ = options.ring;
   auto m = OpenAll(members, options);
   if (!m) return m.error();
   auto s = OpenAll(spares, options);
@@ -99,8 +145,12 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::stri
 Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::string>& members,
                                                        const std::vector<std::string>& spares,
                                                        const ArrayOptions& array_options,
-                                                       const LinuxDeviceOptions& options) {
+                                                       const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
+  if (!shared) return shared.error();
+  const LinuxDeviceOptions& options = shared.value();
+  a->ring_ = options.ring;
   auto m = OpenAll(members, options);
   if (!m) return m.error();
   auto s = OpenAll(spares, options);
@@ -119,6 +169,8 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::st
   return a;
 }
 
+uint64_t LinuxArray::ring_enters() const { return ring_ ? ring_->enters() : 0; }
+
 Result<bool> LinuxArray::Close() {
   closed_ = true;
   return array_->Sync();
@@ -127,6 +179,7 @@ Result<bool> LinuxArray::Close() {
 LinuxArray::~LinuxArray() {
   if (array_ && !closed_) (void)array_->Sync();
   array_.reset();  // before the devices it uses
+  owned_.clear();  // before the ring they share
 }
 
 }  // namespace salix::host
