@@ -29,12 +29,12 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
                                            const char* name, const char* polling, char* err,
                                            size_t errlen) {
   salix::host::LinuxDeviceOptions options;
-  if (polling == nullptr || !*polling || std::strcmp(polling, "auto") == 0) {
-    options.polling = salix::host::LinuxPolling::kAuto;
-  } else if (std::strcmp(polling, "off") == 0) {
+  if (polling == nullptr || !*polling || std::strcmp(polling, "off") == 0) {
     options.polling = salix::host::LinuxPolling::kOff;
+  } else if (std::strcmp(polling, "on") == 0) {
+    options.polling = salix::host::LinuxPolling::kOn;
   } else {
-    set_error(err, errlen, fmt::format("polling={}: want auto or off", polling));
+    set_error(err, errlen, fmt::format("polling={}: want on or off", polling));
     return nullptr;
   }
   std::vector<std::string> spare_paths =

@@ -19,9 +19,9 @@ enum salix_fio_op { SALIX_FIO_READ, SALIX_FIO_WRITE, SALIX_FIO_FLUSH, SALIX_FIO_
 
 /* Opens the array over 'members' (colon-separated device paths; NULL or ""
  * = every Salix namespace that is not a spare), with 'spares' (may be NULL).
- * When 'name' is set the array must carry that name. 'polling' is "auto"
- * (poll the NVMe poll queues when every device has them), "off"
- * (interrupts), or NULL (auto). NULL on failure, with the reason in err. */
+ * When 'name' is set the array must carry that name. 'polling' is "off"
+ * (interrupts; also NULL) or "on" (io_uring IOPOLL on the NVMe poll queues,
+ * which every member must have; see LinuxPolling in linux_device.h). NULL on failure, with the reason in err. */
 salix_fio_array* salix_fio_open(const char* members, const char* spares, const char* name,
                                 const char* polling, char* err, size_t errlen);
 uint64_t salix_fio_capacity(const salix_fio_array* a);

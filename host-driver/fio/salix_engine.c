@@ -2,13 +2,14 @@
  * salix_engine.c - fio external ioengine for a Salix array.
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
- *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=auto|off] --name=job ...
+ *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
  * size is the array's capacity. Without --members every Salix namespace
- * that is not a spare is tried. --polling=auto (the default) polls NVMe
- * completions (io_uring IOPOLL) when every member has NVMe poll queues
- * (guest kernel booted with nvme.poll_queues=N), off takes interrupts. Each job opens the array from its members
+ * that is not a spare is tried. --polling=on polls NVMe completions
+ * (io_uring IOPOLL; every member needs NVMe poll queues, nvme.poll_queues=N
+ * on the kernel command line; the Salix guest's Linux 6.1 oopses on it, see
+ * LinuxPolling in linux_device.h); off (the default) takes interrupts. Each job opens the array from its members
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
@@ -68,8 +69,8 @@ static struct fio_option options[] = {
 		.lname = "Salix completion polling",
 		.type = FIO_OPT_STR_STORE,
 		.off1 = offsetof(struct salix_options, polling),
-		.help = "auto: poll the NVMe poll queues when every member has them; off: interrupts",
-		.def = "auto",
+		.help = "off: interrupts; on: poll the NVMe poll queues (io_uring IOPOLL)",
+		.def = "off",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},

@@ -3,13 +3,9 @@
 # salix-nvme SSDs, in one VM (guest side: guest-array-vs-md.sh).
 #   tests/bench/array-vs-md.sh [--runtime SECONDS] [--configs "salix-device md"]
 #                              [--append KERNEL-ARGS]      (./salix bench array-vs-md)
-# The guest boots with one NVMe poll queue per controller (nvme.poll_queues=1)
-# so that the Salix engine can poll its completions (io_uring IOPOLL, config
-# salix-device); salix-device-irq is the same array taking interrupts. md
-# cannot poll its members (its bios are not polled), so it always takes
-# interrupts; the poll queue is an extra queue it does not use.
-# --append adds guest kernel arguments (--append nvme.poll_queues=0 boots
-# without poll queues: every config then takes interrupts).
+# Every config takes NVMe completions by interrupt (polled passthrough,
+# fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
+# --append adds guest kernel arguments.
 # Prints a markdown table: IOPS, bandwidth, ratio to md, and guest CPU time
 # per I/O in the I/O phase (all guest CPUs' busy time from /proc/stat between
 # fio's exec_prerun and exec_postrun, divided by the I/Os), split into user,
@@ -19,13 +15,13 @@
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
 runtime=10
-configs="salix-device salix-device-irq salix-host md"
-append=(--append nvme.poll_queues=1)
+configs="salix-device salix-host md"
+append=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runtime) runtime=$2; shift ;;
     --configs) configs=$2; shift ;;
-    --append) append=(--append "nvme.poll_queues=1 $2"); shift ;;
+    --append) append=(--append "$2"); shift ;;
     *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS)" >&2
        exit 2 ;;
   esac
@@ -33,7 +29,8 @@ while [[ $# -gt 0 ]]; do
 done
 for c in $configs; do
   case $c in salix-device | salix-host | md) ;;
-    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-host, md)" >&2; exit 2 ;;
+    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-host, md)" >&2
+       exit 2 ;;
   esac
 done
 work=$(mktemp -d /tmp/salix-bench-array.XXXXXX)
@@ -131,7 +128,7 @@ print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
     md = rows.get(("md", job))
-    for config in ["salix-device", "salix-device-irq", "salix-host", "md"]:
+    for config in ["salix-device", "salix-host", "md"]:
         if config not in configs:
             continue
         r = rows.get((config, job))
@@ -161,7 +158,7 @@ for job, goal in goals.items():
         print(f"{job}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
     else:
         print(f"{job}: goal >= {goal}x not evaluated (a side was not measured)")
-extra = "" if configs == ["salix-device", "salix-device-irq", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
-extra += f" --append '{append.split(' ', 2)[2]}'" if len(append.split(' ')) > 2 else ""
+extra = "" if configs == ["salix-device", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
+extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY

@@ -14,11 +14,10 @@
 # do not see; the /proc windows see every CPU).
 #
 # /salix/runtime: seconds per job. /salix/configs (optional): the configs to
-# run, of salix-device (device parity, completions polled when the kernel has
-# NVMe poll queues), salix-device-irq (device parity, completions by
-# interrupt), salix-host (host parity, polled as salix-device) and md.
+# run, of salix-device (device parity), salix-host (host parity) and md
+# (default all three).
 runtime=$(cat /salix/runtime)
-configs="salix-device salix-device-irq salix-host md"
+configs="salix-device salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
 ngs=""
 blks=""
@@ -82,14 +81,12 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device device-irq host; do
+for mode in device host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
-  polling=auto
-  [ $mode = device-irq ] && polling=off
   if salixctl array create --name bench --force $opt $ngs; then
-    run_jobs "salix-$mode" --ioengine=$E --members="$members" --polling=$polling
+    run_jobs "salix-$mode" --ioengine=$E --members="$members"
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"

@@ -28,8 +28,8 @@ std::string probe(Device* d) {
                   : fmt::format("NVMe status {:#x}", c.status);
 }
 
-// The ring every member and spare of an array shares: polled when asked
-// (kAuto) and every device has NVMe poll queues. Notes say which and why.
+// The ring every member and spare of an array shares, polled when asked
+// (every device then needs NVMe poll queues); the note says which.
 Result<LinuxDeviceOptions> ShareRing(const std::vector<std::string>& members,
                                      const std::vector<std::string>& spares,
                                      const LinuxDeviceOptions& options,
@@ -49,22 +49,21 @@ Result<LinuxDeviceOptions> ShareRing(const std::vector<std::string>& members,
       if (!LinuxHasPollQueues(r.value())) without.push_back(r.value().block);
     }
   }
-  *polled = o.polling == LinuxPolling::kAuto && without.empty() && count > 0;
+  *polled = o.polling == LinuxPolling::kOn;
+  if (*polled && !without.empty()) {
+    std::string list;
+    for (const auto& b : without) list += (list.empty() ? "" : ", ") + b;
+    return Error{fmt::format("polling asked for, but {} {} no NVMe poll queues (boot the kernel "
+                             "with nvme.poll_queues=1)",
+                             list, without.size() == 1 ? "has" : "have")};
+  }
   unsigned depth = std::max(1u, o.queue_depth);
   auto ring = CreateLinuxRing(static_cast<unsigned>(std::min<size_t>(count * depth, 32768)),
                               *polled);
   if (!ring) return ring.error();
   o.ring = std::move(ring.value());
-  if (*polled) {
-    *note = "completions polled (io_uring IOPOLL on the NVMe poll queues)";
-  } else if (o.polling == LinuxPolling::kOff) {
-    *note = "completions by interrupt (polling off)";
-  } else {
-    std::string list;
-    for (const auto& b : without) list += (list.empty() ? "" : ", ") + b;
-    *note = (fmt::format("completions by interrupt: no NVMe poll queues on {} (boot the "
-                                 "kernel with nvme.poll_queues=1 to poll)", list));
-  }
+  *note = *polled ? "completions polled (io_uring IOPOLL on the NVMe poll queues)"
+                  : "completions by interrupt";
   return o;
 }
 

@@ -284,7 +284,12 @@ Result<std::unique_ptr<Device>> OpenLinuxDevice(const std::string& path,
   std::shared_ptr<LinuxRing> ring = options.ring;
   unsigned depth = std::max(1u, options.queue_depth);
   if (!ring) {
-    bool polled = options.polling == LinuxPolling::kAuto && LinuxHasPollQueues(paths);
+    bool polled = options.polling == LinuxPolling::kOn;
+    if (polled && !LinuxHasPollQueues(paths)) {
+      return Error{fmt::format("{}: polling asked for, but {} has no NVMe poll queues (boot the "
+                               "kernel with nvme.poll_queues=1)",
+                               paths.generic, paths.block)};
+    }
     auto made = CreateLinuxRing(depth, polled);
     if (!made) return Error{fmt::format("{}: {}", paths.generic, made.error().message)};
     ring = std::move(made.value());

@@ -28,11 +28,14 @@ class LinuxRing;
 
 // How completions of passthrough commands are found.
 enum class LinuxPolling {
-  // Poll (io_uring IOPOLL) when every device has NVMe poll queues (the
-  // guest kernel booted with nvme.poll_queues=N, Linux 6.1 or later for
-  // passthrough), else interrupts.
-  kAuto,
   kOff,  // interrupts
+  // io_uring IOPOLL on the NVMe poll queues (the kernel booted with
+  // nvme.poll_queues=N; passthrough polling is Linux 6.1 and later). Every
+  // device must have poll queues, else opening fails. Not the default: the
+  // Salix guest kernel (Debian 6.1.0-57, 6.1.192) oopses in bio_poll under
+  // nvme_ns_chr_uring_cmd_iopoll within a second of polled passthrough
+  // (docs/BENCHMARKS.md, array-vs-md).
+  kOn,
 };
 
 struct LinuxDeviceOptions {
@@ -45,7 +48,7 @@ struct LinuxDeviceOptions {
   // The ring to submit on (shared with other devices); null: the device
   // gets a ring of its own, polled or not as 'polling' says.
   std::shared_ptr<LinuxRing> ring;
-  LinuxPolling polling = LinuxPolling::kAuto;
+  LinuxPolling polling = LinuxPolling::kOff;
 };
 
 // A ring for 'entries' commands in flight over all its devices; polled
