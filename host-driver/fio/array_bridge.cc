@@ -14,7 +14,20 @@ using salix::host::LinuxArray;
 struct salix_fio_array {
   std::unique_ptr<LinuxArray> array;
   uint64_t requests;  // submitted through the bridge
+  // Counters when the array had opened (the I/O phase starts there).
+  uint64_t open_enters;
+  uint64_t open_commands;
 };
+
+namespace {
+
+uint64_t member_commands(LinuxArray& a) {
+  uint64_t n = 0;
+  for (const auto& m : a.array().Status().members) n += m.commands;
+  return n;
+}
+
+}  // namespace
 
 namespace {
 
@@ -74,7 +87,9 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
   fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}; {}\n", st.name,
              st.k, st.m, st.capacity_bytes, st.degraded ? ", degraded" : "",
              opened.value()->completion_note());
-  return new salix_fio_array{std::move(opened.value()), 0};
+  uint64_t enters = opened.value()->ring_enters();
+  uint64_t commands = member_commands(*opened.value());
+  return new salix_fio_array{std::move(opened.value()), 0, enters, commands};
 }
 
 extern "C" uint64_t salix_fio_capacity(const salix_fio_array* a) {
@@ -108,6 +123,16 @@ extern "C" int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64
   return 0;
 }
 
+extern "C" int salix_fio_register(salix_fio_array* a, void* base, size_t len, char* err,
+                                  size_t errlen) {
+  auto r = a->array->RegisterBuffer(base, len);
+  if (!r) {
+    set_error(err, errlen, r.error().message);
+    return -1;
+  }
+  return 0;
+}
+
 extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
   return a->array->array().Poll(wait_us);
 }
@@ -125,11 +150,22 @@ extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
   fmt::print(stderr, "salix fio engine: closing array '{}': {}{}{}, {} degraded reads\n", st.name,
              st.degraded ? "degraded" : "healthy", failed.empty() ? "" : ", failed: ", failed,
              st.degraded_reads);
-  // The system calls the job cost (the bench's per-I/O accounting).
-  fmt::print(stderr, "salix fio engine: {} requests, {} io_uring_enter calls ({:.2f} per request)\n",
-             a->requests, a->array->ring_enters(),
-             a->requests ? static_cast<double>(a->array->ring_enters()) / a->requests : 0.0);
+  // What the I/O phase cost in member commands and system calls (the
+  // bench's per-I/O accounting), then what the open and the sync cost.
+  uint64_t enters = a->array->ring_enters() - a->open_enters;
+  uint64_t commands = member_commands(*a->array) - a->open_commands;
+  double per = a->requests ? 1.0 / static_cast<double>(a->requests) : 0.0;
+  fmt::print(stderr,
+             "salix fio engine: I/O: {} requests, {} member commands ({:.2f} per request), {} "
+             "io_uring_enter calls ({:.2f} per request); open: {} commands, {} io_uring_enter\n",
+             a->requests, commands, commands * per, enters, enters * per, a->open_commands,
+             a->open_enters);
+  uint64_t before_sync = a->array->ring_enters();
+  uint64_t commands_before_sync = member_commands(*a->array);
   auto r = a->array->Close();
+  fmt::print(stderr, "salix fio engine: sync: {} commands, {} io_uring_enter\n",
+             member_commands(*a->array) - commands_before_sync,
+             a->array->ring_enters() - before_sync);
   int rc = 0;
   if (!r) {
     set_error(err, errlen, r.error().message);

@@ -15,7 +15,7 @@
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
 runtime=10
-configs="salix-device salix-host md"
+configs="salix-device salix-device-nofixed salix-host md"
 append=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -28,7 +28,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 for c in $configs; do
-  case $c in salix-device | salix-host | md) ;;
+  case $c in salix-device | salix-device-nofixed | salix-host | md) ;;
     *) echo "array-vs-md: unknown config '$c' (salix-device, salix-host, md)" >&2
        exit 2 ;;
   esac
@@ -65,11 +65,18 @@ def snap(text, which):
     out.update(cpu(re.search(r"^cpu (.*)$", s, re.M).group(0)))
     out["ctxt"] = int(re.search(r"^ctxt (\d+)", s, re.M).group(1))
     nvme = 0
+    ncpu = 0
     for line in s.splitlines():
-        if "nvme" in line:
-            f = line.split()
-            nvme += sum(int(x) for x in f[1:] if x.isdigit())
+        f = line.split()
+        if f and f[0] == "CPU0":
+            ncpu = len(f)
+        if re.search(r"nvme\d+q\d+$", line) and ncpu:
+            nvme += sum(int(x) for x in f[1:1 + ncpu])
     out["nvme_irq"] = nvme
+    disk = 0
+    for m2 in re.finditer(r"^\s*\d+\s+\d+\s+nvme\d+n\d+\s+(\d+)\s+\d+\s+\d+\s+\d+\s+(\d+)", s, re.M):
+        disk += int(m2.group(1)) + int(m2.group(2))
+    out["disk_ios"] = disk
     for name in ("BLOCK", "TASKLET", "TIMER", "SCHED", "RCU"):
         m2 = re.search(r"^\s*" + name + r":\s+([\d\s]+)$", s, re.M)
         out[name] = sum(int(x) for x in m2.group(1).split()) if m2 else 0
@@ -107,9 +114,13 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
         how = "polled"
     else:
         how = "irq"
+    if "fixed buffers on" in text:
+        how += ", fixed bufs"
     enters = re.findall(r"io_uring_enter calls \((\d+\.\d+) per request\)", text)
+    cmds = re.findall(r"member commands \((\d+\.\d+) per request\)", text)
     r = {"iops": w["iops"], "mib": w["bw"] / 1024, "whole": whole_us, "fio": fio_us, "d": d,
-         "ios": ios, "how": how, "enters": enters[-1] if enters else "-"}
+         "ios": ios, "how": how, "enters": enters[-1] if enters else "-",
+         "cmds": cmds[-1] if cmds else "-"}
     rows[(config, job)] = r
 
 def us(d, k, ios):
@@ -123,17 +134,17 @@ for n in notes:
     print(f"engine: {n}")
 print()
 print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/O phase) "
-      "| usr / sys / irq+softirq us/IO | NVMe irqs/IO | ctx switches/IO | io_uring_enter/IO "
+      "| usr / sys / irq+softirq us/IO | NVMe irqs/IO | ctx switches/IO | NVMe commands/IO | io_uring_enter/IO "
       "| guest CPU us/IO (whole run) | fio usr+sys us/IO |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
     md = rows.get(("md", job))
-    for config in ["salix-device", "salix-host", "md"]:
+    for config in ["salix-device", "salix-device-nofixed", "salix-host", "md"]:
         if config not in configs:
             continue
         r = rows.get((config, job))
         if r is None:
-            print(f"| {job} | {config} | | not measured | | | | | | | | | |")
+            print(f"| {job} | {config} | | not measured | | | | | | | | | | |")
             continue
         ratio = f"{r['iops'] / md['iops']:.2f}x" if md else "-"
         d, ios = r["d"], r["ios"]
@@ -146,8 +157,11 @@ for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
             ctxt = f"{d['ctxt'] / ios:.2f}"
         else:
             phase = split = irqs = ctxt = "-"
+        # Salix: the engine's member commands (passthrough is not in
+        # /proc/diskstats); md: reads + writes the members completed.
+        cmds = r["cmds"] if config != "md" else (f"{d['disk_ios'] / ios:.2f}" if d else "-")
         print(f"| {job} | {config} | {r['how']} | {r['iops']:.0f} | {r['mib']:.1f} | {ratio} | {phase} "
-              f"| {split} | {irqs} | {ctxt} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} |")
+              f"| {split} | {irqs} | {ctxt} | {cmds} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} |")
 for s in skipped:
     print(f"not measured: {s}")
 goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
@@ -158,7 +172,7 @@ for job, goal in goals.items():
         print(f"{job}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
     else:
         print(f"{job}: goal >= {goal}x not evaluated (a side was not measured)")
-extra = "" if configs == ["salix-device", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
+extra = "" if configs == ["salix-device", "salix-device-nofixed", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY

@@ -7,15 +7,17 @@
 #                           fio run (array open, recovery, the I/O, sync)
 #   SNAP-BEGIN prerun|postrun ... SNAP-END
 #                           /proc/stat, /proc/softirqs and the NVMe lines of
-#                           /proc/interrupts from fio's exec_prerun and
+#                           /proc/interrupts and /proc/diskstats (md's member
+#                           commands; passthrough is not counted there) from
+#                           fio's exec_prerun and
 #                           exec_postrun, which fio runs after the engine's
 #                           init and before its cleanup: the I/O phase alone
 # (md does its parity work in kernel threads, which fio's own usr/sys times
 # do not see; the /proc windows see every CPU).
 #
 # /salix/runtime: seconds per job. /salix/configs (optional): the configs to
-# run, of salix-device (device parity), salix-host (host parity) and md
-# (default all three).
+# run, of salix-device (device parity), salix-device-nofixed (the same
+# without registered buffers), salix-host (host parity) and md (default all).
 runtime=$(cat /salix/runtime)
 configs="salix-device salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
@@ -50,6 +52,7 @@ cat /proc/uptime
 grep -E '^(cpu|intr|ctxt) ' /proc/stat | cut -c1-200
 cat /proc/softirqs
 grep -E 'nvme|CPU' /proc/interrupts
+grep -E ' nvme[0-9]+n[0-9]+ ' /proc/diskstats
 echo "SNAP-END"
 EOF
 chmod +x /tmp/snap.sh
@@ -81,12 +84,16 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device host; do
+for mode in device device-nofixed host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
+  # salix-device-nofixed: device parity without fixed buffers (fio's
+  # buffers not registered with the ring), for comparison.
   if salixctl array create --name bench --force $opt $ngs; then
-    run_jobs "salix-$mode" --ioengine=$E --members="$members"
+    fixed=1
+    [ $mode = device-nofixed ] && fixed=0
+    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"

@@ -4,6 +4,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 
@@ -28,16 +29,13 @@ int LinuxRing::Init() {
   io_uring_params params{};
   params.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
   if (iopoll_) params.flags |= IORING_SETUP_IOPOLL;
-  // Completions are task work (the NVMe interrupt hands them to the
-  // submitting task): run it when the task next enters the kernel instead
-  // of interrupting it (no IPI), and say so in the SQ flags, which Poll
-  // checks. Linux 5.19; without it the ring works as before.
-  io_uring_params coop = params;
-  coop.flags |= IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  // Not IORING_SETUP_COOP_TASKRUN: completions are task work, and running
+  // it only at the next io_uring_enter instead of on the way back from the
+  // NVMe interrupt measured 1.6x slower (4 KiB randwrite, 615 against 972
+  // IOPS in one boot; docs/BENCHMARKS.md, array-vs-md).
   // The completion queue (twice the entries by default) never overflows:
   // at most entries_ commands are in flight.
-  int rc = io_uring_queue_init_params(entries_, &ring_, &coop);
-  if (rc == -EINVAL) rc = io_uring_queue_init_params(entries_, &ring_, &params);
+  int rc = io_uring_queue_init_params(entries_, &ring_, &params);
   ready_ = rc == 0;
   return rc;
 }
@@ -76,6 +74,19 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
   sqe->fd = fd;
   sqe->cmd_op = NVME_URING_CMD_IO;
   sqe->user_data = slot;
+  if (cmd.data != nullptr) {
+    auto* p = static_cast<const uint8_t*>(cmd.data);
+    for (size_t i = 0; i < fixed_.size(); i++) {
+      auto* base = static_cast<const uint8_t*>(fixed_[i].iov_base);
+      if (p >= base && p + cmd.data_len <= base + fixed_[i].iov_len) {
+        // A registered buffer: the kernel neither pins nor maps its pages
+        // per command (IORING_URING_CMD_FIXED, Linux 6.1).
+        sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+        sqe->buf_index = static_cast<uint16_t>(i);
+        break;
+      }
+    }
+  }
   auto* nc = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
   nc->opcode = cmd.opcode;
   nc->nsid = cmd.nsid ? cmd.nsid : nsid;
@@ -167,14 +178,12 @@ size_t LinuxRing::Poll(unsigned wait_us) {
   // Completions already in the queue need no system call.
   size_t n = Reap();
   if (n > 0 || wait_us == 0 || in_flight_ == 0) {
-    // With interrupts the kernel is entered only to submit or to run
-    // pending completion task work. Polled, the queues are polled once per
+    // With interrupts the kernel is entered only to submit. Polled, the queues are polled once per
     // Poll, unless the last poll found nothing and nothing was submitted
     // since (then only a waiting Poll polls again): the engine polls once
     // per member in a round, and five back-to-back polls of an idle ring
     // would be four wasted system calls.
-    bool taskrun = (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) != 0;
-    if (unsubmitted_ > 0 || taskrun || (iopoll_ && !idle_polled_ && in_flight_ > 0)) {
+    if (unsubmitted_ > 0 || (iopoll_ && !idle_polled_ && in_flight_ > 0)) {
       bool submitted = unsubmitted_ > 0;
       Enter(true, 0);
       size_t more = Reap();
@@ -188,6 +197,34 @@ size_t LinuxRing::Poll(unsigned wait_us) {
   n = Reap();
   if (iopoll_) idle_polled_ = false;
   return n;
+}
+
+int LinuxRing::RegisterBuffer(void* base, size_t len) {
+  if (!ready_) return -ENODEV;
+  if (!fixed_.empty()) {
+    io_uring_unregister_buffers(&ring_);
+    fixed_.clear();
+  }
+  if (base == nullptr || len == 0) return 0;
+  scratch_.assign(4096 * 2, 0);
+  // Page-aligned 4 KiB inside scratch_ for the probe.
+  auto addr = reinterpret_cast<uintptr_t>(scratch_.data());
+  void* probe = reinterpret_cast<void*>((addr + 4095) & ~uintptr_t{4095});
+  std::vector<iovec> v = {{base, len}, {probe, 4096}};
+  int rc = io_uring_register_buffers(&ring_, v.data(), static_cast<unsigned>(v.size()));
+  if (rc < 0) return rc;
+  fixed_ = std::move(v);
+  return 0;
+}
+
+void LinuxRing::UnregisterBuffers() {
+  if (fixed_.empty()) return;
+  io_uring_unregister_buffers(&ring_);
+  fixed_.clear();
+}
+
+void* LinuxRing::probe_buffer() const {
+  return fixed_.size() > 1 ? fixed_[1].iov_base : nullptr;
 }
 
 void LinuxRing::Drain(size_t* owner_in_flight) {
