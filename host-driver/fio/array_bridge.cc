@@ -123,6 +123,16 @@ extern "C" int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64
   return 0;
 }
 
+extern "C" int salix_fio_register(salix_fio_array* a, void* base, size_t len, char* err,
+                                  size_t errlen) {
+  auto r = a->array->RegisterBuffer(base, len);
+  if (!r) {
+    set_error(err, errlen, r.error().message);
+    return -1;
+  }
+  return 0;
+}
+
 extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
   return a->array->array().Poll(wait_us);
 }

@@ -31,6 +31,10 @@ uint32_t salix_fio_block(const salix_fio_array* a);
  * queued, fn never runs). */
 int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64_t offset, uint64_t len,
                      void* buf, void (*fn)(void* ctx, int result), void* ctx);
+/* Registers fio's I/O buffer region with the array's ring (fixed buffers:
+ * no page pinning per NVMe command). 0, or -1 with the reason in err (I/O
+ * then works as without). */
+int salix_fio_register(salix_fio_array* a, void* base, size_t len, char* err, size_t errlen);
 /* Makes progress; may wait up to wait_us for a completion. */
 size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us);
 /* Syncs and closes; 0, or -1 with the reason in err. */

@@ -15,7 +15,7 @@
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
 runtime=10
-configs="salix-device salix-host md"
+configs="salix-device salix-device-nofixed salix-host md"
 append=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -28,7 +28,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 for c in $configs; do
-  case $c in salix-device | salix-host | md) ;;
+  case $c in salix-device | salix-device-nofixed | salix-host | md) ;;
     *) echo "array-vs-md: unknown config '$c' (salix-device, salix-host, md)" >&2
        exit 2 ;;
   esac
@@ -114,6 +114,8 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
         how = "polled"
     else:
         how = "irq"
+    if "fixed buffers on" in text:
+        how += ", fixed bufs"
     enters = re.findall(r"io_uring_enter calls \((\d+\.\d+) per request\)", text)
     cmds = re.findall(r"member commands \((\d+\.\d+) per request\)", text)
     r = {"iops": w["iops"], "mib": w["bw"] / 1024, "whole": whole_us, "fio": fio_us, "d": d,
@@ -137,7 +139,7 @@ print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
     md = rows.get(("md", job))
-    for config in ["salix-device", "salix-host", "md"]:
+    for config in ["salix-device", "salix-device-nofixed", "salix-host", "md"]:
         if config not in configs:
             continue
         r = rows.get((config, job))
@@ -170,7 +172,7 @@ for job, goal in goals.items():
         print(f"{job}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
     else:
         print(f"{job}: goal >= {goal}x not evaluated (a side was not measured)")
-extra = "" if configs == ["salix-device", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
+extra = "" if configs == ["salix-device", "salix-device-nofixed", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY

@@ -16,8 +16,8 @@
 # do not see; the /proc windows see every CPU).
 #
 # /salix/runtime: seconds per job. /salix/configs (optional): the configs to
-# run, of salix-device (device parity), salix-host (host parity) and md
-# (default all three).
+# run, of salix-device (device parity), salix-device-nofixed (the same
+# without registered buffers), salix-host (host parity) and md (default all).
 runtime=$(cat /salix/runtime)
 configs="salix-device salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
@@ -84,12 +84,16 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device host; do
+for mode in device device-nofixed host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
+  # salix-device-nofixed: device parity without fixed buffers (fio's
+  # buffers not registered with the ring), for comparison.
   if salixctl array create --name bench --force $opt $ngs; then
-    run_jobs "salix-$mode" --ioengine=$E --members="$members"
+    fixed=1
+    [ $mode = device-nofixed ] && fixed=0
+    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"

@@ -170,6 +170,32 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::st
 
 uint64_t LinuxArray::ring_enters() const { return ring_ ? ring_->enters() : 0; }
 
+Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
+  if (!ring_) return Error{"no shared ring to register a buffer with"};
+  int rc = ring_->RegisterBuffer(base, len);
+  if (rc < 0) return Error{fmt::format("io_uring buffer registration failed: {}", strerror(-rc))};
+  if (base == nullptr || len == 0) return true;
+  Device* probe_dev = nullptr;
+  for (Device* d : members_) {
+    if (d != nullptr) probe_dev = d;
+  }
+  if (probe_dev == nullptr) return true;
+  DeviceCommand cmd;
+  cmd.opcode = SALIX_IO_READ;
+  cmd.data = ring_->probe_buffer();
+  cmd.data_len = std::min<uint32_t>(probe_dev->info().lba_size, 4096);
+  cmd.cdw12 = 0;  // one block at LBA 0
+  DeviceCompletion c = probe_dev->Execute(cmd);
+  if (!c.ok()) {
+    ring_->UnregisterBuffers();
+    return Error{fmt::format("/dev/{}: a fixed-buffer passthrough read failed ({}): the kernel "
+                             "does not take registered buffers for NVMe commands",
+                             probe_dev->info().name,
+                             c.errno_ ? strerror(-c.errno_) : fmt::format("status {:#x}", c.status))};
+  }
+  return true;
+}
+
 Result<bool> LinuxArray::Close() {
   closed_ = true;
   return array_->Sync();
@@ -179,6 +205,7 @@ LinuxArray::~LinuxArray() {
   if (array_ && !closed_) (void)array_->Sync();
   array_.reset();  // before the devices it uses
   owned_.clear();  // before the ring they share
+  if (ring_) ring_->UnregisterBuffers();
 }
 
 }  // namespace salix::host

@@ -74,6 +74,19 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
   sqe->fd = fd;
   sqe->cmd_op = NVME_URING_CMD_IO;
   sqe->user_data = slot;
+  if (cmd.data != nullptr) {
+    auto* p = static_cast<const uint8_t*>(cmd.data);
+    for (size_t i = 0; i < fixed_.size(); i++) {
+      auto* base = static_cast<const uint8_t*>(fixed_[i].iov_base);
+      if (p >= base && p + cmd.data_len <= base + fixed_[i].iov_len) {
+        // A registered buffer: the kernel neither pins nor maps its pages
+        // per command (IORING_URING_CMD_FIXED, Linux 6.1).
+        sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+        sqe->buf_index = static_cast<uint16_t>(i);
+        break;
+      }
+    }
+  }
   auto* nc = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
   nc->opcode = cmd.opcode;
   nc->nsid = cmd.nsid ? cmd.nsid : nsid;
@@ -184,6 +197,34 @@ size_t LinuxRing::Poll(unsigned wait_us) {
   n = Reap();
   if (iopoll_) idle_polled_ = false;
   return n;
+}
+
+int LinuxRing::RegisterBuffer(void* base, size_t len) {
+  if (!ready_) return -ENODEV;
+  if (!fixed_.empty()) {
+    io_uring_unregister_buffers(&ring_);
+    fixed_.clear();
+  }
+  if (base == nullptr || len == 0) return 0;
+  scratch_.assign(4096 * 2, 0);
+  // Page-aligned 4 KiB inside scratch_ for the probe.
+  auto addr = reinterpret_cast<uintptr_t>(scratch_.data());
+  void* probe = reinterpret_cast<void*>((addr + 4095) & ~uintptr_t{4095});
+  std::vector<iovec> v = {{base, len}, {probe, 4096}};
+  int rc = io_uring_register_buffers(&ring_, v.data(), static_cast<unsigned>(v.size()));
+  if (rc < 0) return rc;
+  fixed_ = std::move(v);
+  return 0;
+}
+
+void LinuxRing::UnregisterBuffers() {
+  if (fixed_.empty()) return;
+  io_uring_unregister_buffers(&ring_);
+  fixed_.clear();
+}
+
+void* LinuxRing::probe_buffer() const {
+  return fixed_.size() > 1 ? fixed_[1].iov_base : nullptr;
 }
 
 void LinuxRing::Drain(size_t* owner_in_flight) {
