@@ -128,8 +128,10 @@ extern "C" int salix_fio_register(salix_fio_array* a, void* base, size_t len, ch
   auto r = a->array->RegisterBuffer(base, len);
   if (!r) {
     set_error(err, errlen, r.error().message);
+    fmt::print(stderr, "salix fio engine: fixed buffers off: {}\n", r.error().message);
     return -1;
   }
+  fmt::print(stderr, "salix fio engine: fixed buffers on ({} bytes registered)\n", len);
   return 0;
 }
 

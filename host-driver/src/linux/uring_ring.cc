@@ -2,6 +2,7 @@
 #include "uring_ring.h"
 
 #include <linux/nvme_ioctl.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -206,6 +207,13 @@ int LinuxRing::RegisterBuffer(void* base, size_t len) {
     fixed_.clear();
   }
   if (base == nullptr || len == 0) return 0;
+  // No transparent huge pages under the region: Linux 6.1 registered a
+  // THP-backed region as multi-page bio_vecs that 64 KiB requests (16
+  // pages into one fio buffer) then failed on with EIO, while 4 KiB
+  // requests (one page each, a 128 KiB region) worked.
+  auto first = reinterpret_cast<uintptr_t>(base) & ~uintptr_t{4095};
+  auto last = (reinterpret_cast<uintptr_t>(base) + len + 4095) & ~uintptr_t{4095};
+  (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
   scratch_.assign(4096 * 2, 0);
   // Page-aligned 4 KiB inside scratch_ for the probe.
   auto addr = reinterpret_cast<uintptr_t>(scratch_.data());
