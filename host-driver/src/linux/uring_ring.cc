@@ -2,7 +2,6 @@
 #include "uring_ring.h"
 
 #include <linux/nvme_ioctl.h>
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -75,17 +74,21 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
   sqe->fd = fd;
   sqe->cmd_op = NVME_URING_CMD_IO;
   sqe->user_data = slot;
-  if (cmd.data != nullptr) {
-    auto* p = static_cast<const uint8_t*>(cmd.data);
-    for (size_t i = 0; i < fixed_.size(); i++) {
-      auto* base = static_cast<const uint8_t*>(fixed_[i].iov_base);
-      if (p >= base && p + cmd.data_len <= base + fixed_[i].iov_len) {
-        // A registered buffer: the kernel neither pins nor maps its pages
-        // per command (IORING_URING_CMD_FIXED, Linux 6.1).
-        sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
-        sqe->buf_index = static_cast<uint16_t>(i);
-        break;
-      }
+  if (cmd.data != nullptr && !fixed_.empty()) {
+    // Inside one registered piece: the kernel neither pins nor maps its
+    // pages per command (IORING_URING_CMD_FIXED, Linux 6.1).
+    auto p = reinterpret_cast<uintptr_t>(cmd.data);
+    size_t index = fixed_.size();
+    if (p >= fixed_base_ && p + cmd.data_len <= fixed_end_) {
+      index = (p - fixed_base_) / kFixedPiece;
+      if (p + cmd.data_len > fixed_base_ + (index + 1) * kFixedPiece) index = fixed_.size();
+    } else if (p == reinterpret_cast<uintptr_t>(fixed_.back().iov_base) &&
+               cmd.data_len <= fixed_.back().iov_len) {
+      index = fixed_.size() - 1;  // the probe buffer
+    }
+    if (index < fixed_.size()) {
+      sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+      sqe->buf_index = static_cast<uint16_t>(index);
     }
   }
   auto* nc = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
@@ -202,25 +205,27 @@ size_t LinuxRing::Poll(unsigned wait_us) {
 
 int LinuxRing::RegisterBuffer(void* base, size_t len) {
   if (!ready_) return -ENODEV;
-  if (!fixed_.empty()) {
-    io_uring_unregister_buffers(&ring_);
-    fixed_.clear();
-  }
+  UnregisterBuffers();
   if (base == nullptr || len == 0) return 0;
-  // No transparent huge pages under the region: Linux 6.1 registered a
-  // THP-backed region as multi-page bio_vecs that 64 KiB requests (16
-  // pages into one fio buffer) then failed on with EIO, while 4 KiB
-  // requests (one page each, a 128 KiB region) worked.
-  auto first = reinterpret_cast<uintptr_t>(base) & ~uintptr_t{4095};
-  auto last = (reinterpret_cast<uintptr_t>(base) + len + 4095) & ~uintptr_t{4095};
-  (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_NOHUGEPAGE);
+  // Whole pages, in pieces of kFixedPiece: Linux 6.1 refuses (EINVAL) a
+  // fixed-buffer passthrough command when the registered buffer holds more
+  // pages from the command's start to its own end than the queue takes
+  // segments (blk_rq_map_user_bvec counts the rest of the buffer, not the
+  // command), so one big registration fails every command near its start.
+  uintptr_t first = reinterpret_cast<uintptr_t>(base) & ~uintptr_t{4095};
+  uintptr_t last = (reinterpret_cast<uintptr_t>(base) + len + 4095) & ~uintptr_t{4095};
+  std::vector<iovec> v;
+  for (uintptr_t p = first; p < last; p += kFixedPiece) {
+    v.push_back({reinterpret_cast<void*>(p), std::min<size_t>(kFixedPiece, last - p)});
+  }
   scratch_.assign(4096 * 2, 0);
-  // Page-aligned 4 KiB inside scratch_ for the probe.
+  // Page-aligned 4 KiB inside scratch_ for the probe, registered last.
   auto addr = reinterpret_cast<uintptr_t>(scratch_.data());
-  void* probe = reinterpret_cast<void*>((addr + 4095) & ~uintptr_t{4095});
-  std::vector<iovec> v = {{base, len}, {probe, 4096}};
+  v.push_back({reinterpret_cast<void*>((addr + 4095) & ~uintptr_t{4095}), 4096});
   int rc = io_uring_register_buffers(&ring_, v.data(), static_cast<unsigned>(v.size()));
   if (rc < 0) return rc;
+  fixed_base_ = first;
+  fixed_end_ = last;
   fixed_ = std::move(v);
   return 0;
 }
@@ -232,7 +237,7 @@ void LinuxRing::UnregisterBuffers() {
 }
 
 void* LinuxRing::probe_buffer() const {
-  return fixed_.size() > 1 ? fixed_[1].iov_base : nullptr;
+  return fixed_.empty() ? nullptr : fixed_.back().iov_base;
 }
 
 void LinuxRing::Drain(size_t* owner_in_flight) {

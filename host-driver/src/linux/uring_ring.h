@@ -105,7 +105,11 @@ class LinuxRing {
   unsigned unsubmitted_ = 0;
   bool idle_polled_ = false;  // polled: the last poll found nothing
   uint64_t enters_ = 0;
-  std::vector<iovec> fixed_;  // registered buffers, in buf_index order
+  // Registered: [fixed_base_, fixed_end_) in pieces of kFixedPiece bytes
+  // (buf_index = offset / kFixedPiece), then the probe buffer.
+  static constexpr size_t kFixedPiece = 64 * 1024;
+  uintptr_t fixed_base_ = 0, fixed_end_ = 0;
+  std::vector<iovec> fixed_;
   std::vector<uint8_t> scratch_;
 };
 
