@@ -2,7 +2,7 @@
  * salix_engine.c - fio external ioengine for a Salix array.
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
- *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=1|0]
+ *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=0|1]
  *       --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
@@ -11,9 +11,10 @@
  * (io_uring IOPOLL; every member needs NVMe poll queues, nvme.poll_queues=N
  * on the kernel command line; the Salix guest's Linux 6.1 oopses on it, see
  * LinuxPolling in linux_device.h); off (the default) takes interrupts.
- * --fixedbufs=1 (the default) registers fio's buffers with the ring, so the
- * kernel does not pin and map them per NVMe command; when the kernel
- * refuses, the job says so and runs without. Each job opens the array from its members
+ * --fixedbufs=1 registers fio's buffers with the ring, so the kernel does
+ * not pin and map them per NVMe command; when the kernel refuses, the job
+ * says so and runs without. Off by default: it has not measured faster
+ * under TCG (docs/BENCHMARKS.md, array-vs-md). Each job opens the array from its members
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
@@ -85,7 +86,7 @@ static struct fio_option options[] = {
 		.type = FIO_OPT_BOOL,
 		.off1 = offsetof(struct salix_options, fixedbufs),
 		.help = "Register fio's buffers with the ring (no page pinning per NVMe command)",
-		.def = "1",
+		.def = "0",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},

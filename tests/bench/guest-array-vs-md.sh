@@ -16,8 +16,9 @@
 # do not see; the /proc windows see every CPU).
 #
 # /salix/runtime: seconds per job. /salix/configs (optional): the configs to
-# run, of salix-device (device parity), salix-device-nofixed (the same
-# without registered buffers), salix-host (host parity) and md (default all).
+# run, of salix-device (device parity), salix-device-fixed (the same with
+# registered buffers), salix-host (host parity) and md (default: all but
+# salix-device-fixed).
 runtime=$(cat /salix/runtime)
 configs="salix-device salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
@@ -84,15 +85,15 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device device-nofixed host; do
+for mode in device device-fixed host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
-  # salix-device-nofixed: device parity without fixed buffers (fio's
-  # buffers not registered with the ring), for comparison.
+  # salix-device-fixed: device parity with fio's buffers registered with
+  # the ring (fio --fixedbufs=1), for comparison.
   if salixctl array create --name bench --force $opt $ngs; then
-    fixed=1
-    [ $mode = device-nofixed ] && fixed=0
+    fixed=0
+    [ $mode = device-fixed ] && fixed=1
     run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed
     salixctl array destroy $ngs >/dev/null
   else
