@@ -4,7 +4,6 @@
 #include <linux/nvme_ioctl.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
 
@@ -46,7 +45,7 @@ LinuxRing::~LinuxRing() {
   // completions into freed memory if one did not.
   while (ready_ && in_flight_ > 0) {
     size_t before = in_flight_;
-    for (Slot& s : slots_) s.fn = nullptr;
+    for (Slot& s : slots_) s = Slot{};  // their devices are gone
     Poll(1000);
     if (in_flight_ == before && !iopoll_) {
       io_uring_cqe* cqe = nullptr;
@@ -129,7 +128,7 @@ void LinuxRing::Enter(bool want_events, unsigned wait_us) {
     return;
   }
   if (unsubmitted_ > 0) {
-    // Also reaps task work (TASKRUN flag) and, polled, polls once.
+    // Polled, this also polls once.
     rc = io_uring_submit(&ring_);
     if (rc >= 0) unsubmitted_ -= std::min<unsigned>(unsubmitted_, static_cast<unsigned>(rc));
     // rc < 0 (-EAGAIN, -EBUSY, -EINTR): the entries stay in the ring; retried
@@ -182,11 +181,11 @@ size_t LinuxRing::Poll(unsigned wait_us) {
   // Completions already in the queue need no system call.
   size_t n = Reap();
   if (n > 0 || wait_us == 0 || in_flight_ == 0) {
-    // With interrupts the kernel is entered only to submit. Polled, the queues are polled once per
-    // Poll, unless the last poll found nothing and nothing was submitted
-    // since (then only a waiting Poll polls again): the engine polls once
-    // per member in a round, and five back-to-back polls of an idle ring
-    // would be four wasted system calls.
+    // With interrupts the kernel is entered only to submit. Polled, the
+    // queues are polled once per Poll, unless the last poll found nothing
+    // and nothing was submitted since (then only a waiting Poll polls
+    // again): the engine polls once per member in a round, and five
+    // back-to-back polls of an idle ring would be four wasted system calls.
     if (unsubmitted_ > 0 || (iopoll_ && !idle_polled_ && in_flight_ > 0)) {
       bool submitted = unsubmitted_ > 0;
       Enter(true, 0);

@@ -21,7 +21,9 @@
 // line) and complete without an interrupt; waiting spins in the kernel
 // until a completion arrives or the scheduler wants the CPU back. Commands
 // without data (Flush, Parity Compute) cannot be polled by the kernel and
-// complete through an interrupt queue even then.
+// complete through an interrupt queue even then. The Salix guest kernel
+// (Debian 6.1.0-57) oopses in bio_poll on polled passthrough, so nothing
+// polls by default (LinuxPolling in linux_device.h).
 //
 // Completion functions run from Poll after the completion queue has been
 // advanced, so they may Submit.
