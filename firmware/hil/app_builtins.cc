@@ -14,6 +14,17 @@
 //
 // One add() per app from firmware/apps/builtin/; the kv store and append
 // apps keep their data in ranges of the caller's domain (no private region).
+//
+// The transaction app retires its commit records lazily, so every other
+// writer must let it settle the commits that name the LBAs it writes
+// (apps/builtin/transactions.h): host commands here (SettleTxnHomes, called
+// by ExecuteIo before the command runs), other apps' writes through
+// SettlingFlash (io_invoke.cc). Dataset Management, Copy and Parity Compute
+// settle every pending commit rather than parse their ranges twice: they
+// are rare next to commits, and settling costs two Flushes only when
+// something is pending.
+#include <salix/opcodes.h>
+
 #include <algorithm>
 
 #include "apps/builtin/append.h"
@@ -21,6 +32,7 @@
 #include "apps/builtin/transactions.h"
 #include "hil/app_flash.h"
 #include "hil/controller.h"
+#include "hil/io_helpers.h"
 
 namespace salix {
 
@@ -41,9 +53,45 @@ void Controller::RegisterBuiltinApps(uint64_t now) {
   apps::builtin::TransactionOptions txn;
   txn.private_lbas = std::clamp<uint64_t>(personality_->capacity_blocks() / 16,
                                           64, txn.private_lbas);
-  add(std::make_unique<apps::builtin::TransactionApp>(txn));
+  auto txn_app = std::make_unique<apps::builtin::TransactionApp>(txn);
+  apps::builtin::TransactionApp* txn_ptr = txn_app.get();
+  const size_t reserved_before = apps_.reserved().size();
+  add(std::move(txn_app));
+  if (apps_.reserved().size() == reserved_before + 1) {  // registered
+    txn_settler_.app = txn_ptr;
+    txn_settler_.private_first = apps_.reserved().back().first;
+    txn_settler_.private_lbas = apps_.reserved().back().count;
+  }
   add(std::make_unique<apps::builtin::KvApp>());
   add(std::make_unique<apps::builtin::AppendApp>());
+}
+
+std::optional<CommandResult> Controller::SettleTxnHomes(const nvme::Sqe& sqe,
+                                                       uint64_t* now) {
+  if (txn_settler_.app == nullptr) return std::nullopt;
+  uint64_t first = 0, count = 0;
+  switch (sqe.opcode) {
+    case SALIX_IO_WRITE:
+    case SALIX_IO_WRITE_ZEROES:
+      first = io::Slba(sqe);
+      count = io::Nlb(sqe);
+      break;
+    case SALIX_IO_DATASET_MANAGEMENT:
+      if (!((sqe.cdw11 >> 2) & 1)) return std::nullopt;  // hints only
+      [[fallthrough]];
+    case SALIX_IO_COPY:
+    case SALIX_IO_PARITY_COMPUTE:
+      count = personality_->capacity_blocks();
+      break;
+    default:
+      return std::nullopt;
+  }
+  PersonalityFlash ns(*personality_, *now);
+  Status s = txn_settler_.Before(ns, first, count);
+  *now = ns.now_ns();
+  if (s.ok()) return std::nullopt;
+  log_.Info("apps: settling the transaction log before a write failed: {}", s.ToString());
+  return io::Fail(s, *now, ParamLocation(io::kByteCdw10));
 }
 
 }  // namespace salix

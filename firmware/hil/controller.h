@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "apps/registry.h"
+#include "hil/app_flash.h"
 #include "core/log.h"
 #include "core/personality.h"
 #include "core/platform.h"
@@ -174,6 +175,11 @@ class Controller {
   CommandResult AppRefused(const char* command, const apps::AppError& e,
                            uint64_t now_ns, uint16_t param);
   void RegisterBuiltinApps(uint64_t now_ns);
+  // Before a host command that writes LBAs (Write, Write Zeroes, Dataset
+  // Management, Copy, Parity Compute): the transaction app settles its
+  // pending commits on those LBAs (hil/app_flash.h, TxnSettler). Moves
+  // *now_ns past the time that takes; a result when the command must fail.
+  std::optional<CommandResult> SettleTxnHomes(const nvme::Sqe& sqe, uint64_t* now_ns);
   bool NamespaceValid(uint32_t nsid) const { return nsid == 1; }
   uint64_t MaxTransferBytes() const {
     return uint64_t{nvme::kPageSize} << options_.mdts;
@@ -218,6 +224,7 @@ class Controller {
   uint64_t fault_swallowed_ = 0;  // I/O commands taken while unresponsive
   // SSD apps: slots, built-in apps, domains; Invoke's input and output.
   apps::Registry apps_;
+  TxnSettler txn_settler_;
   std::vector<uint8_t> app_input_;
   std::vector<uint8_t> app_output_;
 };

@@ -43,6 +43,8 @@ CommandResult Controller::ExecuteIo(const nvme::Sqe& sqe, uint64_t now) {
     return Fail(Status::InvalidNamespaceOrFormat(), now,
                 ParamLocation(kByteNsid));
   }
+  // Writers other than the transaction app settle its commits first.
+  if (std::optional<CommandResult> r = SettleTxnHomes(sqe, &now)) return *r;
   switch (sqe.opcode) {
     case SALIX_IO_FLUSH: return Flush(sqe, now);
     case SALIX_IO_WRITE:

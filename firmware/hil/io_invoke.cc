@@ -42,7 +42,9 @@ CommandResult Controller::Invoke(const nvme::Sqe& sqe, uint64_t now) {
   req.output = app_output_;
 
   PersonalityFlash flash(*personality_, now);
-  apps::Outcome o = apps_.Invoke(req, flash);
+  // Other apps' writes settle the transaction app's commits first.
+  SettlingFlash settling(flash, txn_settler_);
+  apps::Outcome o = apps_.Invoke(req, settling);
   // The Invoke is one host command: one firmware overhead, then the app's
   // flash accesses (media time only, one after another).
   CommandResult r =

@@ -3,7 +3,7 @@
 // on one core, device parity against host parity, rebuild time with and
 // without foreground load. Prints what it measured and how to rerun it.
 //
-//   salix-array-bench [--seconds S] [--size 256M] [--k 4] [--m 1]
+//   salix-array-bench [--seconds S | --writes N] [--size 256M] [--k 4] [--m 1]
 //                     [--personality nossd|ftl] [--qd 32] [--only NAME]
 #include <fmt/format.h>
 
@@ -25,6 +25,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   double seconds = 5;
+  uint64_t writes = 0;  // measured writes; 0: run for the seconds
   std::string size = "256M";
   unsigned k = 4, m = 1, qd = 32;
   uint32_t bs = 4096;
@@ -145,11 +146,15 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
   while (load.done < warm) load.Step();
   load.Drain();
   const ArrayStatus st0 = arr.value()->Status();
+  uint64_t ops0[256] = {};
+  for (auto& t : timed) {
+    for (int op = 0; op < 256; op++) ops0[op] += t->opcode_counts()[op];
+  }
   const uint64_t done0 = load.done;
   clock.Start();
   double t0 = Now(), c0 = CpuSeconds();
   uint64_t last_report = 0;
-  while (Now() - t0 < a.seconds) {
+  while (a.writes ? load.done - done0 < a.writes : Now() - t0 < a.seconds) {
     load.Step();
     if (load.done - last_report >= 200000) {
       last_report = load.done;
@@ -176,6 +181,28 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
              "(firmware in-process: {:.2f} us CPU/write)\n",
              "  engine alone, one core", n / engine_cpu, engine_cpu * 1e6 / n,
              (cpu - engine_cpu) * 1e6 / n);
+  // What the engine asked of the devices, per user write.
+  uint64_t commands = 0;
+  for (size_t i = 0; i < st.members.size() && i < st0.members.size(); i++) {
+    commands += st.members[i].commands - st0.members[i].commands;
+  }
+  fmt::print("{:<28} {:>10.2f} device commands/write ({:.2f} stripe-table "
+             "writes, {:.3f} conversions)\n",
+             "  per user write", static_cast<double>(commands) / n,
+             static_cast<double>(st.table_writes - st0.table_writes) / n,
+             static_cast<double>(st.conversions - st0.conversions) / n);
+  uint64_t ops[256] = {};
+  for (auto& t : timed) {
+    for (int op = 0; op < 256; op++) ops[op] += t->opcode_counts()[op];
+  }
+  std::string by_op;
+  for (int op = 0; op < 256; op++) {
+    if (ops[op] == ops0[op]) continue;
+    by_op += fmt::format(" {:#04x}: {:.2f}", op,
+                         static_cast<double>(ops[op] - ops0[op]) / n);
+  }
+  fmt::print("{:<28} by opcode:{}\n", "",
+             by_op);
 }
 
 void RebuildTime(const Args& a, bool with_load) {
@@ -256,6 +283,7 @@ int main(int argc, char** argv) {
     };
     if (s == "--seconds") a.seconds = std::atof(next().c_str());
     else if (s == "--size") a.size = next();
+    else if (s == "--writes") a.writes = std::strtoull(next().c_str(), nullptr, 0);
     else if (s == "--k") a.k = std::atoi(next().c_str());
     else if (s == "--m") a.m = std::atoi(next().c_str());
     else if (s == "--qd") a.qd = std::atoi(next().c_str());
@@ -264,7 +292,7 @@ int main(int argc, char** argv) {
     else if (s == "--only") a.only = next();
     else if (s == "--no-warmup") a.warmup = false;
     else {
-      fmt::print(stderr, "usage: salix-array-bench [--seconds S] [--size 256M] "
+      fmt::print(stderr, "usage: salix-array-bench [--seconds S | --writes N] [--size 256M] "
                          "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
                          "[--only device|host|rebuild] [--no-warmup]\n");
       return 2;

@@ -12,6 +12,9 @@
 //                                    acts, and syncs it on the way out
 //   salixctl app|domain|broker ...   SSD apps: load, call, domains, tokens
 //                                    (salixctl_apps.cc)
+//   salixctl txn|kv|append ...       the built-in apps: transactions, the
+//                                    key-value store, append
+//                                    (salixctl_builtin.cc)
 //
 // Exit status: 0 on success, 1 on an operational error, 2 on bad usage.
 #include <fmt/format.h>
@@ -625,7 +628,8 @@ int cmd_array(const std::vector<std::string_view>& all) {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-    fmt::print(args.empty() ? stderr : stdout, "{}{}", kUsage, salixctl::kAppsUsage);
+    fmt::print(args.empty() ? stderr : stdout, "{}{}{}", kUsage, salixctl::kAppsUsage,
+               salixctl::kBuiltinUsage);
     return args.empty() ? 2 : 0;
   }
   std::string_view cmd = args[0];
@@ -636,6 +640,9 @@ int main(int argc, char** argv) {
   if (cmd == "app") return salixctl::cmd_app(args);
   if (cmd == "domain") return salixctl::cmd_domain(args);
   if (cmd == "broker") return salixctl::cmd_broker(args);
+  if (cmd == "txn") return salixctl::cmd_txn(args);
+  if (cmd == "kv") return salixctl::cmd_kv(args);
+  if (cmd == "append") return salixctl::cmd_append(args);
   fmt::print(stderr, "salixctl: unknown command '{}'\n{}", cmd, kUsage);
   return 2;
 }

@@ -1,15 +1,17 @@
 // salixctl app|domain|broker: SSD apps on a Salix namespace
 // (<salix/app_commands.h>, salix/host/apps.h, salix/host/broker.h).
 // Every refusal prints the device's status with a readable reason; exit
-// status 1 for those, 2 for bad usage.
+// status 1 for those, 2 for bad usage. Also the helpers salixctl_apps.h
+// declares for the built-in app verbs (salixctl_builtin.cc).
 #include "salixctl_apps.h"
 
 #include <fmt/format.h>
 #include <salix/app_commands.h>
 
-#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -17,6 +19,7 @@
 
 #include "salix/host/apps.h"
 #include "salix/host/broker.h"
+#include "salix/host/builtin_apps.h"
 #include "salix/host/linux_device.h"
 
 namespace salixctl {
@@ -45,7 +48,9 @@ const std::string_view kAppsUsage =
     "                          (as root, e.g. through sudo) a domain over the LBAs\n"
     "                          PATH stands for (a namespace or partition node, or a\n"
     "                          'salix-extent DEV FIRST COUNT' file) if the calling\n"
-    "                          user's permissions on PATH allow those rights\n";
+    "                          user's permissions on PATH allow those rights\n"
+    "  --token HEX defaults to $SALIX_TOKEN (out of other users' ps); without a\n"
+    "  token an app runs with no flash access.\n";
 
 namespace {
 
@@ -54,46 +59,11 @@ int Usage(std::string_view what) {
   return 2;
 }
 
-template <typename T>
-bool ParseNum(std::string_view s, T* v) {
-  int base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    s.remove_prefix(2);
-    base = 16;
-  }
-  auto r = std::from_chars(s.data(), s.data() + s.size(), *v, base);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
 std::optional<uint8_t> ParseRights(std::string_view s) {
   if (s == "r") return SALIX_DOMAIN_READ;
   if (s == "w") return SALIX_DOMAIN_WRITE;
   if (s == "rw" || s == "wr") return SALIX_DOMAIN_READ | SALIX_DOMAIN_WRITE;
   return std::nullopt;
-}
-
-std::unique_ptr<salix::host::Device> Open(std::string_view dev) {
-  salix::host::LinuxDeviceOptions o;
-  o.exclusive = false;
-  o.queue_depth = 8;
-  auto d = salix::host::OpenLinuxDevice(std::string(dev), o);
-  if (!d.ok()) {
-    fmt::print(stderr, "salixctl: {}\n", d.error().message);
-    return nullptr;
-  }
-  return std::move(d.value());
-}
-
-int Fail(const salix::host::AppStatus& s) {
-  fmt::print(stderr, "salixctl: {}\n", s.message);
-  return 1;
-}
-
-bool ReadFile(const std::string& path, std::vector<uint8_t>* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  out->assign(std::istreambuf_iterator<char>(f), {});
-  return true;
 }
 
 const char* StateName(uint8_t s) {
@@ -139,9 +109,9 @@ int AppLoad(const std::vector<std::string_view>& a) {
     name = f.substr(0, f.find('.'));
     if (name.size() > SALIX_APP_NAME_LEN) name.resize(SALIX_APP_NAME_LEN);
   }
-  auto dev = Open(a[0]);
-  if (!dev) return 1;
-  AppClient c(*dev);
+  auto session = OpenApp(a[0]);
+  if (!session) return 1;
+  AppClient c = session->apps();
   uint32_t insns = 0;
   auto s = c.Load(slot, prog, raw ? SALIX_PROGRAM_EBPF_RAW : SALIX_PROGRAM_EBPF_ELF, &insns);
   if (!s.ok()) return Fail(s);
@@ -155,10 +125,9 @@ int AppLoad(const std::vector<std::string_view>& a) {
 
 int AppList(const std::vector<std::string_view>& a, bool stats) {
   if (a.empty()) return Usage("app list: DEV");
-  auto dev = Open(a[0]);
-  if (!dev) return 1;
-  AppClient c(*dev);
-  auto apps = c.List();
+  auto session = OpenApp(a[0]);
+  if (!session) return 1;
+  auto apps = session->apps().List();
   if (!apps.ok()) {
     fmt::print(stderr, "salixctl: {}\n", apps.error().message);
     return 1;
@@ -195,7 +164,7 @@ int AppList(const std::vector<std::string_view>& a, bool stats) {
 int AppCall(const std::vector<std::string_view>& a) {
   if (a.size() < 2) return Usage("app call: DEV APP");
   uint32_t function = 0, out_len = 4096, budget = 0;
-  AppToken token;
+  std::optional<std::string_view> token_hex;
   std::vector<uint8_t> input;
   std::string out_file;
   for (size_t i = 2; i < a.size(); i++) {
@@ -209,9 +178,8 @@ int AppCall(const std::vector<std::string_view>& a) {
       if (!v || !ParseNum(*v, &function)) return Usage("--function N");
     } else if (a[i] == "--token") {
       auto v = next("--token");
-      auto t = v ? AppToken::FromHex(*v) : std::nullopt;
-      if (!t) return Usage("--token: 32 hex digits, as 'salixctl domain create' prints");
-      token = *t;
+      if (!v) return Usage("--token HEX");
+      token_hex = v;
     } else if (a[i] == "--u64" || a[i] == "--u32") {
       const bool wide = a[i] == "--u64";
       auto v = next("--u");
@@ -237,15 +205,11 @@ int AppCall(const std::vector<std::string_view>& a) {
       return Usage(fmt::format("app call: unknown option '{}'", a[i]));
     }
   }
-  auto dev = Open(a[0]);
-  if (!dev) return 1;
-  AppClient c(*dev);
-  auto slot = c.ResolveSlot(a[1]);
-  if (!slot.ok()) {
-    fmt::print(stderr, "salixctl: {}\n", slot.error().message);
-    return 1;
-  }
-  auto o = c.Invoke(slot.value(), function, token, input, out_len, budget);
+  AppToken token;
+  if (!ResolveToken(token_hex, &token)) return 2;
+  auto session = OpenApp(a[0], AppLookup::kAny, a[1]);
+  if (!session) return 1;
+  auto o = session->apps().Invoke(session->slot, function, token, input, out_len, budget);
   if (!o.status.ok()) {
     Fail(o.status);
     if (o.status.status != 0) {
@@ -276,19 +240,14 @@ int AppCall(const std::vector<std::string_view>& a) {
 
 int AppUnload(const std::vector<std::string_view>& a) {
   if (a.size() < 2) return Usage("app unload: DEV APP");
-  auto dev = Open(a[0]);
-  if (!dev) return 1;
-  AppClient c(*dev);
-  auto slot = c.ResolveSlot(a[1]);
-  if (!slot.ok()) {
-    fmt::print(stderr, "salixctl: {}\n", slot.error().message);
-    return 1;
-  }
-  auto s = c.Deactivate(slot.value());
+  auto session = OpenApp(a[0], AppLookup::kAny, a[1]);
+  if (!session) return 1;
+  AppClient c = session->apps();
+  auto s = c.Deactivate(session->slot);
   if (!s.ok() && s.status != (0x700 | SALIX_SC_APP_NOT_ACTIVE)) return Fail(s);
-  s = c.Unload(slot.value());
+  s = c.Unload(session->slot);
   if (!s.ok()) return Fail(s);
-  fmt::print("slot {}: unloaded\n", slot.value());
+  fmt::print("slot {}: unloaded\n", session->slot);
   return 0;
 }
 
@@ -310,6 +269,73 @@ void AddRange(std::vector<salix_domain_range>* out, uint64_t first, uint64_t cou
 
 }  // namespace
 
+bool ReadFile(const std::string& path, std::vector<uint8_t>* out) {
+  if (path == "-") {
+    out->assign(std::istreambuf_iterator<char>(std::cin), {});
+    return !std::cin.bad();
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  out->assign(std::istreambuf_iterator<char>(f), {});
+  return !f.bad();
+}
+
+int Fail(const salix::host::AppStatus& s) {
+  fmt::print(stderr, "salixctl: {}\n", s.message);
+  return 1;
+}
+
+bool ResolveToken(std::optional<std::string_view> flag, AppToken* out) {
+  std::string_view hex;
+  const char* from = "--token";
+  if (flag) {
+    hex = *flag;
+  } else if (const char* env = std::getenv("SALIX_TOKEN"); env && *env) {
+    hex = env;
+    from = "SALIX_TOKEN";
+  } else {
+    *out = AppToken{};
+    return true;
+  }
+  auto t = AppToken::FromHex(hex);
+  if (!t) {
+    fmt::print(stderr, "salixctl: {} '{}': 32 hex digits, as 'salixctl domain create' or "
+                       "'salixctl broker grant' prints\n", from, hex);
+    return false;
+  }
+  *out = *t;
+  return true;
+}
+
+std::optional<AppSession> OpenApp(std::string_view dev, AppLookup lookup, std::string_view app) {
+  salix::host::LinuxDeviceOptions o;
+  o.exclusive = false;
+  o.queue_depth = 8;
+  auto d = salix::host::OpenLinuxDevice(std::string(dev), o);
+  if (!d.ok()) {
+    fmt::print(stderr, "salixctl: {}\n", d.error().message);
+    return std::nullopt;
+  }
+  AppSession s;
+  s.dev = std::move(d.value());
+  if (lookup == AppLookup::kAny) {
+    auto slot = s.apps().ResolveSlot(app);
+    if (!slot.ok()) {
+      fmt::print(stderr, "salixctl: {}\n", slot.error().message);
+      return std::nullopt;
+    }
+    s.slot = slot.value();
+  } else if (lookup == AppLookup::kBuiltin) {
+    auto slot = salix::host::FindBuiltinApp(*s.dev, app);
+    if (!slot.ok()) {
+      Fail(slot.status());
+      return std::nullopt;
+    }
+    s.slot = slot.value();
+  }
+  return s;
+}
+
 int cmd_app(const std::vector<std::string_view>& all) {
   if (all.empty()) return Usage("app: which? load, list, call, unload, stats");
   std::vector<std::string_view> a(all.begin() + 1, all.end());
@@ -326,9 +352,9 @@ int cmd_domain(const std::vector<std::string_view>& all) {
   if (all[0] == "destroy") {
     uint32_t id;
     if (all.size() < 3 || !ParseNum(all[2], &id)) return Usage("domain destroy DEV ID");
-    auto dev = Open(all[1]);
-    if (!dev) return 1;
-    auto s = AppClient(*dev).DestroyDomain(id);
+    auto session = OpenApp(all[1]);
+    if (!session) return 1;
+    auto s = session->apps().DestroyDomain(id);
     if (!s.ok()) return Fail(s);
     fmt::print("domain {} destroyed\n", id);
     return 0;
@@ -350,10 +376,10 @@ int cmd_domain(const std::vector<std::string_view>& all) {
     AddRange(&ranges, first, count, *rights);
   }
   if (ranges.empty()) return Usage("domain create: at least one --range");
-  auto dev = Open(all[1]);
-  if (!dev) return 1;
+  auto session = OpenApp(all[1]);
+  if (!session) return 1;
   salix::host::DomainGrant g;
-  auto s = AppClient(*dev).CreateDomain(ranges, &g);
+  auto s = session->apps().CreateDomain(ranges, &g);
   if (!s.ok()) return Fail(s);
   return PrintGrant(g);
 }
@@ -378,9 +404,10 @@ int cmd_broker(const std::vector<std::string_view>& all) {
     fmt::print(stderr, "salixctl broker: {}\n", devpath.error().message);
     return 1;
   }
-  auto dev = Open(devpath.value());
-  if (!dev) return 1;
-  auto g = salix::host::CheckExtent(req, who, dev->info().lba_size, dev->info().lba_count);
+  auto session = OpenApp(devpath.value());
+  if (!session) return 1;
+  const auto& info = session->dev->info();
+  auto g = salix::host::CheckExtent(req, who, info.lba_size, info.lba_count);
   if (!g.ok()) {
     fmt::print(stderr, "salixctl broker: refused: {}\n", g.error().message);
     return 1;
@@ -388,7 +415,7 @@ int cmd_broker(const std::vector<std::string_view>& all) {
   std::vector<salix_domain_range> ranges;
   AddRange(&ranges, g.value().first, g.value().count, g.value().rights);
   salix::host::DomainGrant grant;
-  auto s = AppClient(*dev).CreateDomain(ranges, &grant);
+  auto s = session->apps().CreateDomain(ranges, &grant);
   if (!s.ok()) return Fail(s);
   fmt::print(stderr, "salixctl broker: {} -> LBAs [{}, +{}) of {}\n", g.value().why,
              g.value().first, g.value().count, g.value().device);

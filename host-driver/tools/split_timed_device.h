@@ -85,6 +85,7 @@ class SplitTimedDevice final : public Device {
     const bool ok = inner_.Submit(cmd, &Trampoline, &pending_[slot]);
     clock_.Switch(prev);
     if (!ok) free_.push_back(slot);
+    if (ok) opcodes_[cmd.opcode]++;
     return ok;
   }
   size_t Poll(unsigned wait_us) override {
@@ -93,6 +94,9 @@ class SplitTimedDevice final : public Device {
     clock_.Switch(prev);
     return n;
   }
+  // Commands accepted so far, by opcode.
+  const uint64_t* opcode_counts() const { return opcodes_; }
+
   DeviceCompletion Admin(const DeviceCommand& cmd) override {
     const auto prev = clock_.Switch(SplitClock::kDevice);
     DeviceCompletion c = inner_.Admin(cmd);
@@ -120,6 +124,7 @@ class SplitTimedDevice final : public Device {
   SplitClock& clock_;
   std::deque<Pending> pending_;  // by slot; push_back keeps pointers valid
   std::vector<uint32_t> free_;
+  uint64_t opcodes_[256] = {};
 };
 
 }  // namespace salix::host::bench

@@ -10,11 +10,14 @@
 namespace salix::apps::builtin {
 namespace {
 
-constexpr uint32_t kRecordMagic = 0x5854584Du;  // "MXTX"
-constexpr uint32_t kChunkLbas = 64;             // LBAs per copy step
+constexpr uint32_t kRecordMagicV1 = 0x5854584Du;  // "MXTX": no data check
+constexpr uint32_t kRecordMagic = 0x3254584Du;    // "MXT2"
+constexpr uint32_t kV1CommitSlots = 4;            // the first format's layout
+constexpr uint32_t kChunkLbas = 64;               // LBAs per copy step
 
 // A commit record: this header, then 'extents' RecordExtent entries; the
-// CRC covers header (crc = 0) and extents, zero-padded to slot_lbas LBAs.
+// CRC covers header (crc = 0) and extents. data_check: CRC32C over the
+// CRC32C of every logged LBA, in extent order (see DataCheck).
 struct RecordHeader {
   uint32_t magic;
   uint32_t crc;
@@ -22,8 +25,11 @@ struct RecordHeader {
   uint64_t txid;
   uint32_t extents;
   uint32_t lbas;
+  uint32_t data_check;  // not in the first format (its header ends here)
+  uint32_t reserved;
 };
-static_assert(sizeof(RecordHeader) == 32);
+static_assert(sizeof(RecordHeader) == 40);
+constexpr size_t kV1HeaderBytes = 32;
 
 struct RecordExtent {
   uint64_t home;
@@ -40,12 +46,32 @@ constexpr FunctionInfo kFunctions[] = {
     {SALIX_TXN_COMMIT, "commit", sizeof(salix_txn_id), sizeof(salix_txn_id)},
     {SALIX_TXN_ABORT, "abort", sizeof(salix_txn_id), sizeof(salix_txn_id)},
     {SALIX_TXN_INFO, "info", 0, 0},
+    {SALIX_TXN_EXEC, "exec", sizeof(salix_txn_exec) + sizeof(salix_txn_range),
+     sizeof(salix_txn_exec) + SALIX_TXN_MAX_EXTENTS * sizeof(salix_txn_range) +
+         SALIX_BUILTIN_MAX_DATA},
 };
 
 Outcome NotOpen(uint64_t txid) {
   return Fail(Status::CommandSequenceError(),
               fmt::format("transaction {:#x} is not open", txid));
 }
+
+// Folds one logged LBA's CRC into a record's data check.
+uint32_t FoldCheck(uint32_t check, uint32_t lba_crc) {
+  return Crc32c({reinterpret_cast<const uint8_t*>(&lba_crc), sizeof(lba_crc)}, check);
+}
+
+// RAII: the app is running a call (Pending() answers false meanwhile).
+class InCall {
+ public:
+  explicit InCall(bool& flag) : flag_(flag) { flag_ = true; }
+  ~InCall() { flag_ = false; }
+  InCall(const InCall&) = delete;
+  InCall& operator=(const InCall&) = delete;
+
+ private:
+  bool& flag_;
+};
 
 }  // namespace
 
@@ -99,17 +125,20 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
   discarded_ += txns_.size();
   txns_.clear();
   free_.clear();
-  free_after_flush_.clear();
-  slot_state_.fill(0);
+  slots_.fill(Slot{});
 
-  // Valid records, by sequence number.
+  // Valid records, by sequence number. 'cleared': records whose data check
+  // failed; they are zeroed too, so that reused log LBAs can never complete
+  // them later.
   struct Found {
     uint64_t seq;
     uint32_t slot;
     std::vector<Extent> extents;
   };
   std::vector<Found> found;
+  std::vector<uint32_t> cleared;
   std::vector<uint8_t> buf(uint64_t{slot_lbas_} * lba_size_);
+  std::vector<uint8_t> lba(lba_size_);
   uint64_t max_seq = 0;
   for (uint32_t slot = 0; slot < kCommitSlots; slot++) {
     Status s = log.Read(uint64_t{slot} * slot_lbas_, slot_lbas_, buf);
@@ -118,22 +147,24 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       return s;
     }
     auto h = Decode<RecordHeader>(buf);
-    if (h->magic != kRecordMagic || h->extents > SALIX_TXN_MAX_EXTENTS) continue;
-    const size_t len = sizeof(RecordHeader) + h->extents * sizeof(RecordExtent);
+    const bool v1 = h->magic == kRecordMagicV1 && slot < kV1CommitSlots;
+    if ((h->magic != kRecordMagic && !v1) || h->extents > SALIX_TXN_MAX_EXTENTS) continue;
+    const size_t head = v1 ? kV1HeaderBytes : sizeof(RecordHeader);
+    const size_t len = head + h->extents * sizeof(RecordExtent);
     RecordHeader zero_crc = *h;
     zero_crc.crc = 0;
-    uint32_t crc = Crc32c({reinterpret_cast<const uint8_t*>(&zero_crc), sizeof(zero_crc)});
-    crc = Crc32c(std::span<const uint8_t>(buf).subspan(sizeof(RecordHeader),
-                                                       len - sizeof(RecordHeader)),
-                 crc);
+    uint32_t crc = Crc32c({reinterpret_cast<const uint8_t*>(&zero_crc), head});
+    crc = Crc32c(std::span<const uint8_t>(buf).subspan(head, len - head), crc);
     if (crc != h->crc) continue;
+    // The first format kept its log data from LBA kV1CommitSlots * slot_lbas.
+    const uint64_t log_first = v1 ? uint64_t{kV1CommitSlots} * slot_lbas_ : data_first_;
     Found f{h->seq, slot, {}};
     bool sane = true;
     for (uint32_t i = 0; i < h->extents; i++) {
-      auto e = Decode<RecordExtent>(std::span<const uint8_t>(buf).subspan(
-          sizeof(RecordHeader) + i * sizeof(RecordExtent)));
+      auto e = Decode<RecordExtent>(
+          std::span<const uint8_t>(buf).subspan(head + i * sizeof(RecordExtent)));
       sane = sane && RangeWithin(e->log, e->count, data_first_ + data_lbas_) &&
-             e->log >= data_first_ && RangeWithin(e->home, e->count, device.lba_count());
+             e->log >= log_first && RangeWithin(e->home, e->count, device.lba_count());
       f.extents.push_back({e->home, e->log, e->count});
     }
     if (!sane && device.lba_count() == 0) {
@@ -149,6 +180,27 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       return Status::InternalError();
     }
     max_seq = std::max(max_seq, h->seq);
+    if (!v1) {
+      // Data and record were made durable by one Flush: the record counts
+      // only if all of its data made it.
+      uint32_t check = 0;
+      for (const Extent& e : f.extents) {
+        for (uint32_t i = 0; i < e.count && s.ok(); i++) {
+          s = log.Read(e.log + i, 1, lba);
+          check = FoldCheck(check, Crc32c(lba));
+        }
+      }
+      if (!s.ok()) {
+        recovery_error_ = fmt::format("reading the log of commit record {}: {}", h->seq,
+                                      s.ToString());
+        return s;
+      }
+      if (check != h->data_check) {
+        discarded_++;
+        cleared.push_back(slot);
+        continue;
+      }
+    }
     found.push_back(std::move(f));
   }
   std::sort(found.begin(), found.end(),
@@ -161,12 +213,20 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       return s;
     }
   }
-  if (!found.empty()) {
-    Status s = device.Flush();
+  if (!found.empty() || !cleared.empty()) {
+    // Oldest first, each zero flushed before the next: a cut leaves a
+    // suffix of the records valid, and replaying a suffix again is right.
+    // Then the ones whose data check failed (not replayed), so their log
+    // LBAs can be reused.
+    Status s = found.empty() ? Status() : device.Flush();
     std::vector<uint8_t> zero(lba_size_, 0);
     for (const Found& f : found) {
+      if (s.ok()) s = log.Write(uint64_t{f.slot} * slot_lbas_, 1, zero);
+      if (s.ok()) s = log.Flush();
+    }
+    for (uint32_t slot : cleared) {
       if (!s.ok()) break;
-      s = log.Write(uint64_t{f.slot} * slot_lbas_, 1, zero);
+      s = log.Write(uint64_t{slot} * slot_lbas_, 1, zero);
     }
     if (s.ok()) s = log.Flush();
     if (!s.ok()) {
@@ -200,6 +260,7 @@ std::optional<Outcome> TransactionApp::EnsureRecovered(const struct Call& call) 
 }
 
 Outcome TransactionApp::Call(const struct Call& call) {
+  InCall busy(in_call_);
   if (auto o = EnsureRecovered(call)) return *o;
   switch (call.function) {
     case SALIX_TXN_BEGIN: return Begin();
@@ -207,6 +268,7 @@ Outcome TransactionApp::Call(const struct Call& call) {
     case SALIX_TXN_READ: return Read(call);
     case SALIX_TXN_COMMIT: return Commit(call);
     case SALIX_TXN_ABORT: return Abort(call);
+    case SALIX_TXN_EXEC: return Exec(call);
     case SALIX_TXN_INFO: {
       if (call.output.size() < sizeof(salix_txn_info)) {
         return Fail(Status::InvalidField(),
@@ -252,20 +314,138 @@ Outcome TransactionApp::Begin() {
   return o;
 }
 
+
 std::vector<TransactionApp::Extent> TransactionApp::Extents(
-    const std::map<uint64_t, uint32_t>& lbas) {
+    const std::map<uint64_t, Logged>& lbas) {
   std::vector<Extent> out;
-  for (const auto& [home, log] : lbas) {
+  for (const auto& [home, l] : lbas) {
     if (!out.empty()) {
       Extent& e = out.back();
-      if (e.home + e.count == home && e.log + e.count == log) {
+      if (e.home + e.count == home && e.log + e.count == l.log) {
         e.count++;
         continue;
       }
     }
-    out.push_back({home, log, 1});
+    out.push_back({home, l.log, 1});
   }
   return out;
+}
+
+bool TransactionApp::AnyPending() const {
+  for (const Slot& s : slots_) {
+    if (s.state != SlotState::kFree) return true;
+  }
+  return false;
+}
+
+bool TransactionApp::Pending(uint64_t lba, uint64_t count) const {
+  if (in_call_ || count == 0) return false;
+  for (const Slot& s : slots_) {
+    if (s.state == SlotState::kFree) continue;
+    for (const Extent& e : s.extents) {
+      if (e.home < lba + count && lba < e.home + e.count) return true;
+    }
+  }
+  return false;
+}
+
+Status TransactionApp::Sync(Flash& log, Flash& home) {
+  Status s = home.Flush();
+  if (s.ok()) s = log.Flush();
+  if (!s.ok()) return s;
+  epoch_++;
+  for (Slot& slot : slots_) {
+    if (slot.state == SlotState::kZeroed && slot.epoch < epoch_) {
+      free_.insert(slot.logs.begin(), slot.logs.end());
+      slot = Slot{};
+    }
+  }
+  return s;
+}
+
+void TransactionApp::Retire(Flash& log) {
+  // Only the oldest record, and only one zero per Sync: zeros become
+  // durable in sequence order, so after any cut the valid records are a
+  // suffix of the commits (plus the one being retired), and replaying them
+  // in order never puts older data over a newer commit's.
+  uint32_t oldest = kCommitSlots;
+  for (uint32_t i = 0; i < kCommitSlots; i++) {
+    const Slot& slot = slots_[i];
+    if (slot.state == SlotState::kFree) continue;
+    if (slot.state == SlotState::kZeroed) return;  // its zero is not durable yet
+    if (oldest == kCommitSlots || slot.seq < slots_[oldest].seq) oldest = i;
+  }
+  if (oldest == kCommitSlots) return;
+  Slot& slot = slots_[oldest];
+  if (slot.state != SlotState::kApplied || slot.epoch >= epoch_) return;
+  // A failed zero leaves a valid record whose home copies are durable:
+  // replaying it is harmless, and the next Retire tries again.
+  std::vector<uint8_t> zero(lba_size_, 0);
+  if (log.Write(uint64_t{oldest} * slot_lbas_, 1, zero).ok()) {
+    slot.state = SlotState::kZeroed;
+    slot.epoch = epoch_;
+  }
+}
+
+Status TransactionApp::Reclaim(Flash& log, Flash& home) {
+  // Each round: a Sync (the last zero durable, the oldest home copies
+  // too), then the next zero. Bounded: one record per round.
+  for (uint32_t round = 0; round <= kCommitSlots + 1; round++) {
+    if (Status s = Sync(log, home); !s.ok()) return s;
+    bool retirable = false;
+    for (const Slot& slot : slots_) {
+      retirable = retirable || slot.state == SlotState::kApplied;
+    }
+    if (!retirable) return Status();
+    Retire(log);
+  }
+  return Status();
+}
+
+Status TransactionApp::Settle(Flash& log, Flash& device) {
+  if (!recovered_ || !AnyPending()) return Status();
+  // A record whose home copies failed (or whose commit failed after the
+  // record was written) is applied now from the log, as recovery would.
+  for (Slot& slot : slots_) {
+    if (slot.state != SlotState::kBusy) continue;
+    if (Status s = Apply(log, device, slot.extents); !s.ok()) return s;
+    slot.state = SlotState::kApplied;
+    slot.epoch = epoch_;
+  }
+  Status s = Reclaim(log, device);
+  if (s.ok() && AnyPending()) s = Status::InternalError();  // a zero failed
+  return s;
+}
+
+std::vector<uint32_t> TransactionApp::TakeLog(uint64_t n, Flash& log, Flash& home) {
+  if (free_.size() < n) {
+    // Log LBAs held by retired-but-not-yet-durable records come back after
+    // two Syncs; records not applied (kBusy) stay.
+    bool reclaimable = false;
+    for (const Slot& slot : slots_) {
+      reclaimable = reclaimable || slot.state == SlotState::kApplied ||
+                    slot.state == SlotState::kZeroed;
+    }
+    if (reclaimable) (void)Reclaim(log, home);
+  }
+  if (free_.size() < n || n == 0) return {};
+  // The first run of n consecutive LBAs (one write), else the first n.
+  uint32_t run_start = 0;
+  uint64_t run = 0;
+  for (uint32_t l : free_) {
+    if (run > 0 && l == run_start + run) {
+      run++;
+    } else {
+      run_start = l;
+      run = 1;
+    }
+    if (run == n) {
+      std::vector<uint32_t> out(n);
+      for (uint64_t i = 0; i < n; i++) out[i] = static_cast<uint32_t>(run_start + i);
+      return out;
+    }
+  }
+  return std::vector<uint32_t>(free_.begin(), std::next(free_.begin(), static_cast<long>(n)));
 }
 
 Outcome TransactionApp::Write(const struct Call& call) {
@@ -293,51 +473,67 @@ Outcome TransactionApp::Write(const struct Call& call) {
   if (auto o = CheckDomain(call, w->lba, w->count, kRightWrite, "home range")) {
     return *o;
   }
+  CountingFlash log(*call.private_flash);
+  CountingFlash home(*call.flash);
+  Outcome o;
+  auto finish = [&](Outcome out) {
+    log.AddTo(out.stats);
+    home.AddTo(out.stats);
+    return out;
+  };
   // Room: new LBAs from the free pool, and the extent bound.
-  std::map<uint64_t, uint32_t> after = txn.lbas;
+  uint64_t fresh_count = 0;
+  for (uint64_t l = w->lba; l < w->lba + w->count; l++) fresh_count += !txn.lbas.count(l);
   std::vector<uint32_t> fresh;
-  auto next_free = free_.begin();
-  for (uint64_t l = w->lba; l < w->lba + w->count; l++) {
-    if (after.count(l)) continue;
-    if (next_free == free_.end()) {
-      return Fail(Status::CapacityExceeded(),
-                  fmt::format("transaction log full: {} of {} LBAs free, this "
-                              "write needs more",
-                              free_.size(), data_lbas_));
+  if (fresh_count > 0) {
+    fresh = TakeLog(fresh_count, log, home);
+    if (fresh.empty()) {
+      return finish(Fail(Status::CapacityExceeded(),
+                         fmt::format("transaction log full: {} of {} LBAs free, this "
+                                     "write needs {}",
+                                     free_.size(), data_lbas_, fresh_count)));
     }
-    fresh.push_back(*next_free);
-    after[l] = *next_free++;
+  }
+  std::map<uint64_t, Logged> after = txn.lbas;
+  auto next_free = fresh.begin();
+  for (uint64_t l = w->lba; l < w->lba + w->count; l++) {
+    if (!after.count(l)) after[l] = {*next_free++, 0};
   }
   const size_t extents = Extents(after).size();
   if (extents > SALIX_TXN_MAX_EXTENTS) {
-    return Fail(Status::CapacityExceeded(),
-                fmt::format("the transaction would have {} extents, at most {}",
-                            extents, SALIX_TXN_MAX_EXTENTS));
+    return finish(Fail(Status::CapacityExceeded(),
+                       fmt::format("the transaction would have {} extents, at most {}",
+                                   extents, SALIX_TXN_MAX_EXTENTS)));
   }
   // Write runs of consecutive log LBAs.
-  CountingFlash log(*call.private_flash);
   const uint8_t* src = call.input.data() + sizeof(salix_txn_write);
   for (uint64_t i = 0; i < w->count;) {
-    uint32_t start = after[w->lba + i];
+    uint32_t start = after[w->lba + i].log;
     uint32_t n = 1;
-    while (i + n < w->count && after[w->lba + i + n] == start + n) n++;
+    while (i + n < w->count && after[w->lba + i + n].log == start + n) n++;
     Status s = log.Write(start, n, {src + i * lba_size_, uint64_t{n} * lba_size_});
     if (!s.ok()) {
       txn.broken = true;  // in-place edits may be half done
       for (uint32_t f : fresh) free_.erase(f);
       txn.lbas = std::move(after);
-      Outcome o = FailFlash(s, "writing the transaction log");
-      log.AddTo(o.stats);
-      return o;
+      txn.ram.clear();
+      txn.ram_ok = false;
+      return finish(FailFlash(s, "writing the transaction log"));
     }
     i += n;
   }
   for (uint32_t f : fresh) free_.erase(f);
+  const bool keep = txn.ram_ok && after.size() * uint64_t{lba_size_} <= kRamBytes;
+  for (uint64_t i = 0; i < w->count; i++) {
+    std::span<const uint8_t> one(src + i * lba_size_, lba_size_);
+    after[w->lba + i].crc = Crc32c(one);
+    if (keep) txn.ram[w->lba + i].assign(one.begin(), one.end());
+  }
+  if (!keep) txn.ram.clear();
+  txn.ram_ok = keep;
   txn.lbas = std::move(after);
-  Outcome o;
   o.value = txn.lbas.size();
-  log.AddTo(o.stats);
-  return o;
+  return finish(std::move(o));
 }
 
 Outcome TransactionApp::Read(const struct Call& call) {
@@ -359,25 +555,33 @@ Outcome TransactionApp::Read(const struct Call& call) {
                             r->count));
   }
   if (auto o = CheckDomain(call, r->lba, r->count, kRightRead, "range")) return *o;
-  const auto& lbas = it->second.lbas;
+  const Txn& txn = it->second;
+  const auto& lbas = txn.lbas;
   CountingFlash log(*call.private_flash);
   CountingFlash home(*call.flash);
   Outcome o;
   for (uint64_t i = 0; i < r->count;) {
     auto m = lbas.find(r->lba + i);
     const bool logged = m != lbas.end();
+    std::span<uint8_t> dst1 = call.output.subspan(i * lba_size_, lba_size_);
+    if (logged && txn.ram_ok) {  // the DRAM copy: no flash read
+      const auto& d = txn.ram.at(r->lba + i);
+      std::copy(d.begin(), d.end(), dst1.begin());
+      i++;
+      continue;
+    }
     uint32_t n = 1;
     // A run from one source: consecutive log LBAs, or unlogged home LBAs.
     while (i + n < r->count) {
       auto next = lbas.find(r->lba + i + n);
-      if (logged ? (next == lbas.end() || next->second != m->second + n)
+      if (logged ? (next == lbas.end() || next->second.log != m->second.log + n)
                  : next != lbas.end()) {
         break;
       }
       n++;
     }
     std::span<uint8_t> dst = call.output.subspan(i * lba_size_, uint64_t{n} * lba_size_);
-    Status s = logged ? log.Read(m->second, n, dst) : home.Read(r->lba + i, n, dst);
+    Status s = logged ? log.Read(m->second.log, n, dst) : home.Read(r->lba + i, n, dst);
     if (!s.ok()) {
       o = FailFlash(s, logged ? "reading the transaction log" : "reading home LBAs");
       break;
@@ -390,20 +594,9 @@ Outcome TransactionApp::Read(const struct Call& call) {
   return o;
 }
 
-Status TransactionApp::FlushLog(Flash& log) {
-  Status s = log.Flush();
-  if (!s.ok()) return s;
-  for (auto& st : slot_state_) {
-    if (st == 2) st = 0;
-  }
-  free_.insert(free_after_flush_.begin(), free_after_flush_.end());
-  free_after_flush_.clear();
-  return s;
-}
-
-uint32_t TransactionApp::TakeFreeSlot() {
+uint32_t TransactionApp::TakeFreeSlot() const {
   for (uint32_t i = 0; i < kCommitSlots; i++) {
-    if (slot_state_[i] == 0) return i;
+    if (slots_[i].state == SlotState::kFree) return i;
   }
   return kCommitSlots;
 }
@@ -424,6 +617,89 @@ Status TransactionApp::Apply(Flash& log, Flash& home,
   return Status();
 }
 
+Status TransactionApp::WriteHomes(const Txn& txn, const std::vector<Extent>& extents,
+                                  Flash& log, Flash& home) {
+  if (!txn.ram_ok) return Apply(log, home, extents);
+  // Runs of consecutive home LBAs, from DRAM.
+  std::vector<uint8_t> buf;
+  for (auto it = txn.lbas.begin(); it != txn.lbas.end();) {
+    const uint64_t first = it->first;
+    uint32_t n = 0;
+    buf.clear();
+    while (it != txn.lbas.end() && it->first == first + n && n < kChunkLbas) {
+      const auto& d = txn.ram.at(it->first);
+      buf.insert(buf.end(), d.begin(), d.end());
+      ++it;
+      n++;
+    }
+    if (Status s = home.Write(first, n, buf); !s.ok()) return s;
+  }
+  return Status();
+}
+
+Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home,
+                                    uint64_t* seq, const char** what) {
+  *seq = 0;
+  const std::vector<Extent> extents = Extents(txn.lbas);
+  uint32_t slot = TakeFreeSlot();
+  if (slot == kCommitSlots) {
+    // Every slot waits for a Flush (only when commits do not flush, e.g.
+    // after failures): retire what can be retired.
+    (void)Reclaim(log, home);
+    slot = TakeFreeSlot();
+  }
+  if (slot == kCommitSlots) {
+    *what = "no free commit slot";
+    return Status::InternalError();
+  }
+  // The record, with the check of the logged data.
+  std::vector<uint8_t> rec(uint64_t{slot_lbas_} * lba_size_, 0);
+  RecordHeader h{kRecordMagic, 0, next_seq_, txid,
+                 static_cast<uint32_t>(extents.size()),
+                 static_cast<uint32_t>(txn.lbas.size()), 0, 0};
+  for (const Extent& e : extents) {
+    for (uint32_t i = 0; i < e.count; i++) {
+      h.data_check = FoldCheck(h.data_check, txn.lbas.at(e.home + i).crc);
+    }
+  }
+  for (size_t i = 0; i < extents.size(); i++) {
+    RecordExtent e{extents[i].home, extents[i].log, extents[i].count};
+    std::memcpy(rec.data() + sizeof(h) + i * sizeof(e), &e, sizeof(e));
+  }
+  const size_t len = sizeof(h) + extents.size() * sizeof(RecordExtent);
+  uint32_t crc = Crc32c({reinterpret_cast<const uint8_t*>(&h), sizeof(h)});
+  h.crc = Crc32c(std::span<const uint8_t>(rec).subspan(sizeof(h), len - sizeof(h)), crc);
+  std::memcpy(rec.data(), &h, sizeof(h));
+  *seq = next_seq_++;
+  // From here the outcome may be "committed" even if a step fails: the
+  // slot keeps the record and the log LBAs until recovery (or Settle)
+  // decides.
+  Slot& st = slots_[slot];
+  st.state = SlotState::kBusy;
+  st.epoch = epoch_;
+  st.seq = *seq;
+  st.extents = extents;
+  st.logs.clear();
+  for (const auto& [home_lba, l] : txn.lbas) st.logs.push_back(l.log);
+  Status s = log.Write(uint64_t{slot} * slot_lbas_, slot_lbas_, rec);
+  // The commit point: data and record durable together. It also makes the
+  // home copies of earlier commits durable.
+  if (s.ok()) s = Sync(log, home);
+  if (!s.ok()) {
+    *what = "writing the commit record (recovery decides)";
+    return s;
+  }
+  Retire(log);
+  s = WriteHomes(txn, extents, log, home);
+  if (!s.ok()) {
+    *what = "committed, but copying to the home LBAs failed (recovery replays it)";
+    return s;
+  }
+  st.state = SlotState::kApplied;
+  st.epoch = epoch_;
+  return s;
+}
+
 Outcome TransactionApp::Commit(const struct Call& call) {
   const auto c = Decode<salix_txn_id>(call.input);
   auto it = txns_.find(c->txid);
@@ -433,8 +709,7 @@ Outcome TransactionApp::Commit(const struct Call& call) {
     return Fail(Status::CommandSequenceError(),
                 "a log write of this transaction failed: abort it");
   }
-  const std::vector<Extent> extents = Extents(txn.lbas);
-  for (const Extent& e : extents) {
+  for (const Extent& e : Extents(txn.lbas)) {
     if (!RangeWithin(e.home, e.count, call.flash->lba_count())) {
       return Fail(Status::LbaOutOfRange(),
                   fmt::format("home range [{}, +{}) is beyond the namespace",
@@ -447,64 +722,123 @@ Outcome TransactionApp::Commit(const struct Call& call) {
   CountingFlash log(*call.private_flash);
   CountingFlash home(*call.flash);
   Outcome o;
+  uint64_t seq = next_seq_;
+  if (!txn.lbas.empty()) {
+    const char* what = "";
+    Status s = CommitLogged(c->txid, txn, log, home, &seq, &what);
+    if (!s.ok()) {
+      // A failure before the record leaves the transaction open.
+      if (seq != 0) txns_.erase(it);
+      o = FailFlash(s, what);
+      log.AddTo(o.stats);
+      home.AddTo(o.stats);
+      return o;
+    }
+  }
+  txns_.erase(it);
+  commits_++;
+  o.value = seq;
+  log.AddTo(o.stats);
+  home.AddTo(o.stats);
+  return o;
+}
+
+Outcome TransactionApp::Exec(const struct Call& call) {
+  const auto x = Decode<salix_txn_exec>(call.input);
+  const uint64_t table = sizeof(salix_txn_exec) + uint64_t{x->ranges} * sizeof(salix_txn_range);
+  if (x->ranges == 0 || x->ranges > SALIX_TXN_MAX_EXTENTS || x->reserved != 0 ||
+      call.input.size() < table) {
+    return Fail(Status::InvalidField(),
+                fmt::format("{} ranges (reserved {}) in {} input bytes: need 1 to {} "
+                            "ranges, reserved 0, and the range table",
+                            x->ranges, x->reserved, call.input.size(),
+                            SALIX_TXN_MAX_EXTENTS));
+  }
+  // Ranges: in bounds, in the domain; later ones win where they overlap.
+  std::map<uint64_t, const uint8_t*> by_home;
+  uint64_t data = table;
+  for (uint32_t i = 0; i < x->ranges; i++) {
+    const auto r = Decode<salix_txn_range>(call.input.subspan(
+        sizeof(salix_txn_exec) + uint64_t{i} * sizeof(salix_txn_range)));
+    if (r->count == 0 || r->reserved != 0 ||
+        r->count > SALIX_BUILTIN_MAX_DATA / lba_size_) {
+      return Fail(Status::InvalidField(),
+                  fmt::format("range {}: count {} (reserved {}): need 1 to {} LBAs, "
+                              "reserved 0",
+                              i, r->count, r->reserved, SALIX_BUILTIN_MAX_DATA / lba_size_));
+    }
+    if (!RangeWithin(r->lba, r->count, call.flash->lba_count())) {
+      return Fail(Status::LbaOutOfRange(),
+                  fmt::format("range {}: [{}, +{}) is beyond the namespace ({} LBAs)", i,
+                              r->lba, r->count, call.flash->lba_count()));
+    }
+    if (auto o = CheckDomain(call, r->lba, r->count, kRightWrite, "home range")) return *o;
+    const uint64_t bytes = uint64_t{r->count} * lba_size_;
+    if (call.input.size() < data + bytes) {
+      return Fail(Status::InvalidField(),
+                  fmt::format("{} input bytes: the ranges need {} bytes of data after "
+                              "the table",
+                              call.input.size(), data + bytes - table));
+    }
+    for (uint32_t k = 0; k < r->count; k++) {
+      by_home[r->lba + k] = call.input.data() + data + uint64_t{k} * lba_size_;
+    }
+    data += bytes;
+  }
+  if (call.input.size() != data) {
+    return Fail(Status::InvalidField(),
+                fmt::format("{} input bytes: the ranges take {}", call.input.size(), data));
+  }
+  CountingFlash log(*call.private_flash);
+  CountingFlash home(*call.flash);
   auto finish = [&](Outcome out) {
     log.AddTo(out.stats);
     home.AddTo(out.stats);
     return out;
   };
-  const uint64_t seq = next_seq_;
-  if (!extents.empty()) {
-    // 1. The logged data is durable (and so are zeroed slots).
-    Status s = FlushLog(log);
-    if (!s.ok()) return finish(FailFlash(s, "flushing the transaction log"));
-    const uint32_t slot = TakeFreeSlot();
-    if (slot == kCommitSlots) {  // every slot holds a record being applied
-      return finish(Fail(Status::InternalError(), "no free commit slot"));
-    }
-    // 2. The commit record, then the commit point.
-    std::vector<uint8_t> rec(uint64_t{slot_lbas_} * lba_size_, 0);
-    RecordHeader h{kRecordMagic, 0, seq, c->txid,
-                   static_cast<uint32_t>(extents.size()),
-                   static_cast<uint32_t>(txn.lbas.size())};
-    for (size_t i = 0; i < extents.size(); i++) {
-      RecordExtent e{extents[i].home, extents[i].log, extents[i].count};
-      std::memcpy(rec.data() + sizeof(h) + i * sizeof(e), &e, sizeof(e));
-    }
-    const size_t len = sizeof(h) + extents.size() * sizeof(RecordExtent);
-    uint32_t crc = Crc32c({reinterpret_cast<const uint8_t*>(&h), sizeof(h)});
-    h.crc = Crc32c(std::span<const uint8_t>(rec).subspan(sizeof(h), len - sizeof(h)), crc);
-    std::memcpy(rec.data(), &h, sizeof(h));
-    next_seq_++;
-    s = log.Write(uint64_t{slot} * slot_lbas_, slot_lbas_, rec);
-    if (s.ok()) s = log.Flush();
-    if (!s.ok()) {
-      // Unknown whether the record reached flash: keep the slot and the log
-      // until recovery decides.
-      slot_state_[slot] = 1;
-      txns_.erase(it);
-      return finish(FailFlash(s, "writing the commit record (recovery decides)"));
-    }
-    slot_state_[slot] = 1;
-    // 3. Home LBAs.
-    s = Apply(log, home, extents);
-    if (s.ok()) s = home.Flush();
-    if (!s.ok()) {
-      txns_.erase(it);
-      return finish(FailFlash(
-          s, "committed, but copying to the home LBAs failed (recovery replays it)"));
-    }
-    // 4. Retire the record; its slot and log LBAs wait for the next flush.
-    std::vector<uint8_t> zero(lba_size_, 0);
-    s = log.Write(uint64_t{slot} * slot_lbas_, 1, zero);
-    if (s.ok()) {
-      slot_state_[slot] = 2;
-      for (const auto& [h_lba, l] : txn.lbas) free_after_flush_.push_back(l);
-    }
-    // A failed retire leaves a valid record that recovery replays again:
-    // harmless, as its log LBAs stay reserved.
+  const std::vector<uint32_t> logs = TakeLog(by_home.size(), log, home);
+  if (logs.empty()) {
+    return finish(Fail(Status::CapacityExceeded(),
+                       fmt::format("transaction log full: {} of {} LBAs free, this "
+                                   "transaction needs {}",
+                                   free_.size(), data_lbas_, by_home.size())));
   }
-  txns_.erase(it);
+  // The log image, in home order, and the transaction as COMMIT sees it.
+  Txn txn;
+  std::vector<uint8_t> image(by_home.size() * uint64_t{lba_size_});
+  size_t n = 0;
+  for (const auto& [h, src] : by_home) {
+    std::span<const uint8_t> one(src, lba_size_);
+    std::copy(one.begin(), one.end(), image.begin() + n * uint64_t{lba_size_});
+    txn.lbas[h] = {logs[n], Crc32c(one)};
+    txn.ram[h].assign(one.begin(), one.end());
+    n++;
+  }
+  if (Extents(txn.lbas).size() > SALIX_TXN_MAX_EXTENTS) {
+    return finish(Fail(Status::CapacityExceeded(),
+                       fmt::format("the transaction would have {} extents in a "
+                                   "fragmented log, at most {}",
+                                   Extents(txn.lbas).size(), SALIX_TXN_MAX_EXTENTS)));
+  }
+  for (size_t i = 0; i < logs.size();) {
+    size_t k = 1;
+    while (i + k < logs.size() && logs[i + k] == logs[i] + k) k++;
+    Status s = log.Write(logs[i], static_cast<uint32_t>(k),
+                         {image.data() + i * lba_size_, k * uint64_t{lba_size_}});
+    // No record names these LBAs yet: they stay free.
+    if (!s.ok()) return finish(FailFlash(s, "writing the transaction log"));
+    i += k;
+  }
+  for (uint32_t l : logs) free_.erase(l);
+  uint64_t seq = 0;
+  const char* what = "";
+  Status s = CommitLogged(0, txn, log, home, &seq, &what);
+  if (!s.ok()) {
+    if (seq == 0) free_.insert(logs.begin(), logs.end());
+    return finish(FailFlash(s, what));
+  }
   commits_++;
+  Outcome o;
   o.value = seq;
   return finish(std::move(o));
 }
@@ -514,7 +848,7 @@ Outcome TransactionApp::Abort(const struct Call& call) {
   auto it = txns_.find(a->txid);
   if (it == txns_.end()) return NotOpen(a->txid);
   // No commit record names these LBAs: they are free at once.
-  for (const auto& [home, log] : it->second.lbas) free_.insert(log);
+  for (const auto& [home, l] : it->second.lbas) free_.insert(l.log);
   txns_.erase(it);
   aborts_++;
   return Outcome();

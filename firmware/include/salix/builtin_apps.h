@@ -38,6 +38,15 @@
  *           durable when it completes; the id is then closed
  *   ABORT   input: salix_txn_id              the id is closed, log freed
  *   INFO    input: none                      output: salix_txn_info
+ *   EXEC    input: salix_txn_exec + ranges * salix_txn_range + the data of
+ *           every range, in order (count * lba_size bytes each)
+ *           value: commit sequence number, as COMMIT
+ *           BEGIN, one WRITE per range and COMMIT in one invocation (MARS's
+ *           atomic multi-write): durable and applied when it completes, all
+ *           or nothing after a power cut; where ranges overlap, the later
+ *           one wins. No transaction id is opened, so it does not count
+ *           against SALIX_TXN_MAX_OPEN.
+ *           Capacity Exceeded: the log has no room for the data
  *   Command Sequence Error: an id that is not open.
  *
  * ---- Key-value store (app "kv") ------------------------------------------
@@ -98,6 +107,7 @@ extern "C" {
 #define SALIX_TXN_COMMIT 4u
 #define SALIX_TXN_ABORT 5u
 #define SALIX_TXN_INFO 6u
+#define SALIX_TXN_EXEC 7u
 
 #define SALIX_TXN_MAX_OPEN 16u    /* transactions open at once */
 #define SALIX_TXN_MAX_EXTENTS 64u /* contiguous home ranges per transaction */
@@ -119,6 +129,17 @@ typedef struct salix_txn_read {
     uint32_t count;
     uint32_t reserved;
 } salix_txn_read;
+
+typedef struct salix_txn_exec {
+    uint32_t ranges; /* 1..SALIX_TXN_MAX_EXTENTS salix_txn_range follow */
+    uint32_t reserved;
+} salix_txn_exec;
+
+typedef struct salix_txn_range {
+    uint64_t lba;   /* first home LBA */
+    uint32_t count; /* LBAs, >= 1 */
+    uint32_t reserved;
+} salix_txn_range;
 
 typedef struct salix_txn_info {
     uint32_t open;            /* transactions open */
@@ -235,6 +256,8 @@ static_assert(sizeof(salix_txn_id) == 8);
 static_assert(sizeof(salix_txn_write) == 24);
 static_assert(sizeof(salix_txn_read) == 24);
 static_assert(sizeof(salix_txn_info) == 56);
+static_assert(sizeof(salix_txn_exec) == 8);
+static_assert(sizeof(salix_txn_range) == 16);
 static_assert(sizeof(salix_kv_range) == 16);
 static_assert(sizeof(salix_kv_format) == 24);
 static_assert(sizeof(salix_kv_key_op) == 24);

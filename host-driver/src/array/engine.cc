@@ -21,6 +21,10 @@ namespace {
 constexpr uint64_t kGcBusyTicks = 64;
 // Conversions whose table records may wait before the table is written.
 constexpr size_t kTableBatch = 16;
+// Collected stripes deallocated together (one command per member).
+constexpr size_t kFreeBatch = 16;
+// Ranges in one Dataset Management command (NR is 8 bits).
+constexpr size_t kMaxDsmRanges = 256;
 
 }  // namespace
 
@@ -37,6 +41,14 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
     }
   }
   stripes_.resize(geo_.stripes);
+  writes_in_flight_.assign(geo_.logical_chunks, 0);
+  max_run_ = geo_.k;
+  for (Device* d : members) {
+    if (d == nullptr || d->info().max_transfer_bytes == 0) continue;
+    max_run_ = std::min<unsigned>(max_run_,
+                                  d->info().max_transfer_bytes / geo_.chunk_bytes);
+  }
+  max_run_ = std::max(1u, max_run_);
   slot_lc_.assign(geo_.stripes * geo_.k, 0);
   slot_seq_.assign(geo_.stripes * geo_.k, 0);
   l2p_.assign(geo_.logical_chunks, kUnmapped);
@@ -80,32 +92,35 @@ void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
   if (!TrySubmit(member, cmd, done)) mb.backlog.emplace_back(cmd, std::move(done));
 }
 
+void Engine::OnIoComplete(void* p, const DeviceCompletion& c) {
+  auto* slot = static_cast<IoSlot*>(p);
+  Engine* e = slot->engine;
+  const unsigned member = slot->member;
+  IoDone done = std::move(slot->done);
+  e->io_pool_.Put(slot);  // done may submit again and reuse it
+  Member& m = e->members_[member];
+  m.in_flight--;
+  if (c.ok() && (c.dw0 & SALIX_CQE_GC_BUSY)) {
+    m.gc_busy_seen++;
+    m.gc_busy_until = e->tick_ + kGcBusyTicks;
+  }
+  if (!c.ok()) e->OnDeviceError(member, c);
+  done(c);
+}
+
 bool Engine::TrySubmit(unsigned member, const DeviceCommand& cmd, IoDone& done) {
   Member& mb = members_[member];
-  struct Ctx {
-    Engine* e;
-    unsigned member;
-    IoDone done;
-  };
-  auto* ctx = new Ctx{this, member, std::move(done)};
-  auto fn = [](void* p, const DeviceCompletion& c) {
-    std::unique_ptr<Ctx> x(static_cast<Ctx*>(p));
-    Member& m = x->e->members_[x->member];
-    m.in_flight--;
-    if (c.ok() && (c.dw0 & SALIX_CQE_GC_BUSY)) {
-      m.gc_busy_seen++;
-      m.gc_busy_until = x->e->tick_ + kGcBusyTicks;
-    }
-    if (!c.ok()) x->e->OnDeviceError(x->member, c);
-    x->done(c);
-  };
-  if (mb.dev->Submit(cmd, fn, ctx)) {
+  IoSlot* slot = io_pool_.Get();
+  slot->engine = this;
+  slot->member = member;
+  slot->done = std::move(done);
+  if (mb.dev->Submit(cmd, &OnIoComplete, slot)) {
     mb.in_flight++;
     mb.commands++;
     return true;
   }
-  done = std::move(ctx->done);
-  delete ctx;
+  done = std::move(slot->done);
+  io_pool_.Put(slot);
   return false;
 }
 
@@ -184,13 +199,23 @@ void Engine::WriteSuperblocksAsync(std::function<void(bool)> done) {
 
 Engine::Request* Engine::NewRequest(ArrayCompletionFn fn, void* ctx,
                                     int parts) {
-  auto* r = new Request{fn, ctx, parts, 0, {}};
+  Request* r = request_pool_.Get();
+  r->fn = fn;
+  r->ctx = ctx;
+  r->pending = parts;
+  r->result = 0;
   requests_++;
   return r;
 }
 
 Engine::Request* Engine::NewInternal(std::function<void(int)> done) {
-  return new Request{nullptr, nullptr, 1, 0, std::move(done)};
+  Request* r = request_pool_.Get();
+  r->fn = nullptr;
+  r->ctx = nullptr;
+  r->pending = 1;
+  r->result = 0;
+  r->internal = std::move(done);
+  return r;
 }
 
 void Engine::Finish(Request* r, int result) {
@@ -206,8 +231,9 @@ void Engine::Ack(Request* r) {
   }
   if (r->internal) {
     auto done = std::move(r->internal);
+    r->internal = nullptr;
     int result = r->result;
-    delete r;
+    request_pool_.Put(r);
     done(result);
     return;
   }
@@ -216,12 +242,15 @@ void Engine::Ack(Request* r) {
   ArrayCompletionFn fn = r->fn;
   void* ctx = r->ctx;
   int result = r->result;
-  delete r;
+  request_pool_.Put(r);
   if (fn) fn(ctx, result);
 }
 
 size_t Engine::Poll(unsigned wait_us) {
   tick_++;
+  // Idle: polled with nothing of the caller's in flight. (Requests often
+  // all complete within one Poll; "none left" would hold after every one.)
+  idle_poll_ = requests_ == 0;
   size_t before = completed_;
   for (int round = 0; round < 64; round++) {
     size_t progress = 0;
@@ -249,16 +278,21 @@ size_t Engine::Poll(unsigned wait_us) {
       progress++;
     }
     while (!waiting_.empty()) {
-      if (!PlaceWrite(waiting_.front(), false, kUnmapped)) break;
+      if (!PlacePending(waiting_.front())) break;
       waiting_.pop_front();
       progress++;
     }
     if (!IsHostMode()) {
+      // The table is written in batches; earlier only when the array is
+      // idle or something waits for what the flush gives back (transient
+      // groups, GC victims: both need the backups freed).
       if (awaiting_table_.size() >= kTableBatch ||
-          (!awaiting_table_.empty() && (!waiting_.empty() || requests_ == 0))) {
+          (!awaiting_table_.empty() && (groups_short_ || idle_poll_))) {
+        groups_short_ = false;
         FlushTable();
       }
       MaybeCollect();
+      FreeCollected(false);
     }
     if (rebuild_) RunRebuild();
     if (progress == 0) break;
@@ -285,18 +319,21 @@ bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
   uint32_t chunks = len / geo_.chunk_bytes;
   Request* r = NewRequest(fn, ctx, static_cast<int>(chunks));
   auto* data = static_cast<const uint8_t*>(buf);
-  for (uint32_t c = 0; c < chunks; c++) {
+  for (uint32_t c = 0; c < chunks;) {
     uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
     const uint8_t* d = data + uint64_t{c} * geo_.chunk_bytes;
     if (IsHostMode()) {
       HostWrite(lc, d, r);
+      c++;
       continue;
     }
-    writes_in_flight_[lc]++;
-    PendingWrite w{r, lc, d, kUnmapped};
-    if (!waiting_.empty() || !PlaceWrite(w, false, kUnmapped)) {
-      waiting_.push_back(w);
-    }
+    // Whole runs of max_run_ chunks where the write is long enough; the
+    // rest one chunk at a time, placed wherever a slot is free.
+    unsigned run = chunks - c >= max_run_ && max_run_ > 1 ? max_run_ : 1;
+    for (unsigned x = 0; x < run; x++) writes_in_flight_[lc + x]++;
+    PendingWrite w{r, lc, d, kUnmapped, run};
+    if (!waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
+    c += run;
   }
   return true;
 }
@@ -340,6 +377,7 @@ bool Engine::OpenStripe() {
     }
     if (!ok) {
       free_stripes_.push_back(s);
+      groups_short_ = true;  // the table flush returns groups: do it now
       continue;
     }
     Stripe& st = stripes_[s];
@@ -353,14 +391,102 @@ bool Engine::OpenStripe() {
       st.group[j] = members_[p].free_groups.back();
       members_[p].free_groups.pop_back();
     }
-    // Slots on dead members are never written; the stripe is full without them.
+    // A slot whose data member is dead is still written: its copies are
+    // the backups, and once converted the parity holds it (reads
+    // reconstruct it, a rebuild restores it). Skipping such slots would
+    // shrink every stripe while degraded, until the volume no longer fits
+    // (GC then only churns). Only without a live parity member is there no
+    // copy to write.
+    bool parity_alive = false;
+    for (unsigned j = 0; j < geo_.m; j++) parity_alive |= alive(geo_.ParityMember(s, j));
     for (unsigned i = 0; i < geo_.k; i++) {
-      if (!alive(geo_.DataMember(s, i))) st.claimed |= 1u << i;
+      if (!alive(geo_.DataMember(s, i)) && !parity_alive) st.claimed |= 1u << i;
     }
     open_.push_back(s);
     return true;
   }
   return false;
+}
+
+bool Engine::PlacePending(PendingWrite& w) {
+  if (w.run == 1) return PlaceWrite(w, false, kUnmapped);
+  if (alive_count() == n_ && !rebuild_) return PlaceRun(w);
+  // Degraded or rebuilding: a fresh stripe may have slots that are never
+  // written, so the run goes chunk by chunk.
+  while (w.run > 0) {
+    PendingWrite one{w.req, w.lc, w.data, kUnmapped, 1};
+    if (!PlaceWrite(one, false, kUnmapped)) return false;
+    w.lc++;
+    w.data += geo_.chunk_bytes;
+    w.run--;
+  }
+  return true;
+}
+
+bool Engine::PlaceRun(const PendingWrite& w) {
+  if (rebuild_final()) return false;
+  if (free_stripes_.size() <= geo_.n()) return false;  // GC headroom: wait
+  if (!OpenStripe()) {
+    // No transient group free on a parity member: close the oldest open
+    // stripe early so that its groups come back.
+    ForceConvertOldest();
+    return false;
+  }
+  WriteRun(open_.back(), w);
+  return true;
+}
+
+void Engine::WriteRun(uint64_t s, const PendingWrite& w) {
+  Stripe& st = stripes_[s];
+  const uint64_t seq = NextSeq();  // one for the run: its chunks differ in lc
+  RunOp* run = run_pool_.Get();
+  run->count = w.run;
+  run->pending = 0;
+  unsigned copies = 1;
+  for (unsigned j = 0; j < geo_.m; j++) {
+    if (alive(geo_.ParityMember(s, j))) copies++;
+  }
+  for (unsigned i = 0; i < w.run; i++) {
+    st.claimed |= 1u << i;
+    st.pending_writes++;
+    const uint64_t slot = s * geo_.k + i;
+    const uint32_t lc = w.lc + i;
+    slot_lc_[slot] = lc;
+    slot_seq_[slot] = seq;
+    WriteOp* op = write_pool_.Get();
+    *op = WriteOp{s, slot, seq, kUnmapped, w.req, lc, i, copies, 0, false};
+    run->ops[i] = op;
+    DeviceCommand cmd =
+        Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
+           const_cast<uint8_t*>(w.data) + uint64_t{i} * geo_.chunk_bytes,
+           geo_.chunk_bytes);
+    SetTag(&cmd, {TagKind::kData, i, seq, lc, static_cast<uint32_t>(s)});
+    Issue(geo_.DataMember(s, i), cmd,
+          [this, op](const DeviceCompletion& c) { ChunkWritten(op, c); });
+  }
+  // The backups: indices 0..run-1 of the stripe's group are contiguous on
+  // each parity member, as is the data in the caller's buffer. The tag
+  // names the first chunk; chunk i of the group holds lc + i (layout.h).
+  for (unsigned j = 0; j < geo_.m; j++) {
+    unsigned p = geo_.ParityMember(s, j);
+    if (!alive(p)) continue;
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.BackupLba(st.group[j], 0),
+                           geo_.chunk_blocks * w.run, const_cast<uint8_t*>(w.data),
+                           geo_.chunk_bytes * w.run);
+    SetTag(&cmd, {TagKind::kBackup, 0, seq, w.lc, static_cast<uint32_t>(s)});
+    run->pending++;
+    Issue(p, cmd, [this, run](const DeviceCompletion& c) { RunBackupWritten(run, c); });
+  }
+  if (run->pending == 0) run_pool_.Put(run);
+}
+
+void Engine::RunBackupWritten(RunOp* run, const DeviceCompletion& c) {
+  // Each chunk of the run counts this backup as one of its copies.
+  const unsigned count = run->count;
+  WriteOp* ops[kMaxData];
+  std::copy(run->ops, run->ops + count, ops);
+  if (--run->pending == 0) run_pool_.Put(run);
+  for (unsigned x = 0; x < count; x++) ChunkWritten(ops[x], c);
 }
 
 bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
@@ -385,6 +511,7 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
         const Member& mb = members_[d];
         uint64_t score = mb.in_flight + mb.backlog.size();
         if (mb.gc_busy_until > tick_) score += 1000;
+        if (!alive(d)) score += 2;  // backups only: reads will reconstruct
         // GC relocation: the same member lets the device copy the chunk.
         if (gc_source != kUnmapped &&
             d == geo_.DataMember(gc_source / geo_.k, gc_source % geo_.k)) {
@@ -426,37 +553,9 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
   uint64_t slot = s * geo_.k + i;
   slot_lc_[slot] = lc;
   slot_seq_[slot] = seq;
-  struct Op {
-    unsigned pending = 0;
-    unsigned ok = 0;
-  };
-  auto op = std::make_shared<Op>();
-  auto done = [this, op, s, i, lc, seq, slot, req, internal,
-               gc_source](const DeviceCompletion& c) {
-    if (c.ok()) op->ok++;
-    if (--op->pending > 0) return;
-    Stripe& st = stripes_[s];
-    st.pending_writes--;
-    if (op->ok > 0) {
-      st.written |= 1u << i;
-      uint64_t cur = l2p_[lc];
-      bool newer = cur == kUnmapped || slot_seq_[cur] < seq;
-      if (internal) newer = cur == gc_source;  // unless overwritten meanwhile
-      if (newer) {
-        if (cur != kUnmapped) stripes_[cur / geo_.k].valid--;
-        l2p_[lc] = slot;
-        st.valid++;
-      }
-    }
-    if (!internal) {
-      auto it = writes_in_flight_.find(lc);
-      if (it != writes_in_flight_.end() && --it->second == 0) {
-        writes_in_flight_.erase(it);
-      }
-    }
-    MaybeConvert(s);
-    if (req) Finish(req, op->ok > 0 ? 0 : -EIO);
-  };
+  WriteOp* op = write_pool_.Get();
+  *op = WriteOp{s, slot, seq, gc_source, req, lc, i, 0, 0, internal};
+  auto done = [this, op](const DeviceCompletion& c) { ChunkWritten(op, c); };
   unsigned d = geo_.DataMember(s, i);
   op->pending = 1;
   for (unsigned j = 0; j < geo_.m; j++) {
@@ -480,7 +579,7 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
     cmd.data = range->data();
     cmd.data_len = 32;
     SetTag(&cmd, {TagKind::kData, i, seq, lc, static_cast<uint32_t>(s)});
-    Issue(d, cmd, [range, done](const DeviceCompletion& c) { done(c); });
+    Issue(d, cmd, [range, done](const DeviceCompletion& c) mutable { done(c); });
   } else {
     DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s), geo_.chunk_blocks,
                            const_cast<uint8_t*>(data), geo_.chunk_bytes);
@@ -496,6 +595,29 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
     SetTag(&cmd, {TagKind::kBackup, i, seq, lc, static_cast<uint32_t>(s)});
     Issue(p, cmd, done);
   }
+}
+
+void Engine::ChunkWritten(WriteOp* op, const DeviceCompletion& c) {
+  if (c.ok()) op->ok++;
+  if (--op->pending > 0) return;
+  const WriteOp w = *op;
+  write_pool_.Put(op);
+  Stripe& st = stripes_[w.s];
+  st.pending_writes--;
+  if (w.ok > 0) {
+    st.written |= 1u << w.i;
+    uint64_t cur = l2p_[w.lc];
+    bool newer = cur == kUnmapped || slot_seq_[cur] < w.seq;
+    if (w.internal) newer = cur == w.gc_source;  // unless overwritten meanwhile
+    if (newer) {
+      if (cur != kUnmapped) stripes_[cur / geo_.k].valid--;
+      l2p_[w.lc] = w.slot;
+      st.valid++;
+    }
+  }
+  if (!w.internal && writes_in_flight_[w.lc] > 0) writes_in_flight_[w.lc]--;
+  MaybeConvert(w.s);
+  if (w.req) Finish(w.req, w.ok > 0 ? 0 : -EIO);
 }
 
 void Engine::MaybeConvert(uint64_t s) {
@@ -609,13 +731,13 @@ void Engine::FlushTable() {
     if (--*pending > 0) return;
     table_writing_ = false;
     // The records are durable: the backups are no longer needed.
-    for (uint64_t s : stripes) FreeBackups(s);
+    FreeBackups(stripes);
   };
   for (uint64_t chunk : chunks) {
     auto buf = std::make_shared<std::vector<uint8_t>>();
     SerializeTableChunk(chunk, buf.get());
-    for (unsigned i = 0; i < members_.size(); i++) {
-      if (!alive(i)) continue;
+    for (unsigned i : TableCopies(chunk)) {
+      table_writes_++;
       DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(geo_.table_start + chunk),
                              geo_.chunk_blocks, buf->data(), geo_.chunk_bytes);
       SetTag(&cmd, {TagKind::kMeta, 1, table_generation_, 0, 0});
@@ -626,24 +748,60 @@ void Engine::FlushTable() {
   finish();
 }
 
-void Engine::FreeBackups(uint64_t s) {
-  Stripe& st = stripes_[s];
-  if (!st.backups_live) return;
-  st.backups_live = false;
-  for (unsigned j = 0; j < geo_.m; j++) {
-    unsigned p = geo_.ParityMember(s, j);
-    uint32_t group = st.group[j];
-    if (!alive(p)) {
-      members_[p].free_groups.push_back(group);
-      continue;
-    }
-    auto range = std::make_shared<std::vector<DsmRange>>(
-        1, DsmRange{0, geo_.k * geo_.chunk_blocks, geo_.BackupLba(group, 0)});
-    DeviceCommand cmd = Deallocate(*range);
-    Issue(p, cmd, [this, p, group, range](const DeviceCompletion&) {
-      members_[p].free_groups.push_back(group);
-    });
+std::vector<unsigned> Engine::TableCopies(uint64_t chunk) const {
+  // m + 1 copies survive the m failures the parity covers; the copies
+  // rotate over the members with the chunk index. Recovery takes the
+  // newest generation of each chunk found on any member, so older copies
+  // on other members (written when another member set was alive) lose.
+  std::vector<unsigned> out;
+  const unsigned want = geo_.m + 1;
+  for (unsigned x = 0; x < n_ && out.size() < want; x++) {
+    unsigned i = static_cast<unsigned>((chunk + x) % n_);
+    if (alive(i)) out.push_back(i);
   }
+  return out;
+}
+
+void Engine::FreeBackups(const std::vector<uint64_t>& stripes) {
+  // One Deallocate per parity member for the whole batch, a range per
+  // group, instead of one command per group.
+  struct Batch {
+    std::vector<DsmRange> ranges;
+    std::vector<uint32_t> groups;
+  };
+  std::vector<std::shared_ptr<Batch>> per_member(members_.size());
+  for (uint64_t s : stripes) {
+    Stripe& st = stripes_[s];
+    if (!st.backups_live) continue;
+    st.backups_live = false;
+    for (unsigned j = 0; j < geo_.m; j++) {
+      unsigned p = geo_.ParityMember(s, j);
+      uint32_t group = st.group[j];
+      if (!alive(p)) {
+        members_[p].free_groups.push_back(group);
+        continue;
+      }
+      auto& b = per_member[p];
+      if (b && b->ranges.size() == kMaxDsmRanges) {
+        IssueFreeGroups(p, std::move(b));
+        b.reset();
+      }
+      if (!b) b = std::make_shared<Batch>();
+      b->ranges.push_back({0, geo_.k * geo_.chunk_blocks, geo_.BackupLba(group, 0)});
+      b->groups.push_back(group);
+    }
+  }
+  for (unsigned p = 0; p < per_member.size(); p++) {
+    if (per_member[p]) IssueFreeGroups(p, std::move(per_member[p]));
+  }
+}
+
+template <typename Batch>
+void Engine::IssueFreeGroups(unsigned p, std::shared_ptr<Batch> b) {
+  DeviceCommand cmd = Deallocate(b->ranges);
+  Issue(p, cmd, [this, p, b](const DeviceCompletion&) {
+    for (uint32_t g : b->groups) members_[p].free_groups.push_back(g);
+  });
 }
 
 // ---- reads ----------------------------------------------------------------------------------
@@ -880,7 +1038,7 @@ void Engine::MaybeCollect() {
   // the kCandidates best; later collections take from that list while its
   // entries are still closed and no fuller than when scanned (live counts
   // only fall, so a kept entry is still among the emptiest).
-  constexpr size_t kCandidates = 64;
+  constexpr size_t kCandidates = 512;
   auto usable = [this](uint64_t s) {
     const Stripe& st = stripes_[s];
     return st.phase == Phase::kClosed && !st.backups_live && !st.gc_victim;
@@ -899,10 +1057,13 @@ void Engine::MaybeCollect() {
     }
     if (best.empty()) {
       next_collect_scan_ = tick_ + 16;
+      groups_short_ = true;  // victims appear once backups are freed
+      FreeCollected(true);
       return;
     }
     const size_t n = std::min(kCandidates, best.size());
-    std::partial_sort(best.begin(), best.begin() + n, best.end());
+    std::nth_element(best.begin(), best.begin() + (n - 1), best.end());
+    std::sort(best.begin(), best.begin() + n);
     gc_candidates_.assign(best.rbegin() + (best.size() - n), best.rend());
   }
   const uint64_t victim = gc_candidates_.back().second;
@@ -926,7 +1087,7 @@ void Engine::Collect(uint64_t victim) {
     if (!(st.included & (1u << i)) || lc >= l2p_.size() || l2p_[lc] != slot) {
       continue;
     }
-    if (writes_in_flight_.count(lc)) continue;  // that write frees the slot
+    if (writes_in_flight_[lc] > 0) continue;  // that write frees the slot
     auto buf = std::make_shared<std::vector<uint8_t>>(geo_.chunk_bytes);
     (*pending)++;
     st.reads++;
@@ -953,22 +1114,58 @@ void Engine::FinishCollect(uint64_t victim) {
     st.gc_victim = false;
     return;
   }
-  auto pending = std::make_shared<unsigned>(1);
-  auto finish = [this, victim, pending] {
-    if (--*pending > 0) return;
-    Stripe& st = stripes_[victim];
-    st = Stripe{};
-    free_stripes_.push_back(victim);
-    table_dirty_.push_back(victim / RecordsPerChunk(geo_.chunk_bytes, geo_.k));
-    collecting_ = false;
+  // Nothing live is left: the stripe's chunks are deallocated on every
+  // member (in batches, see FreeCollected) and it becomes free. It stays a
+  // GC victim until then, so nothing picks it again.
+  //
+  // Its table record is left as it is: every chunk it names has a newer
+  // copy elsewhere (valid == 0), so after a crash the record only brings
+  // back a closed stripe with nothing live in it, which GC frees again.
+  // Rewriting the record here cost a table-chunk write per collected
+  // stripe.
+  collecting_ = false;
+  collected_.push_back(victim);
+  FreeCollected(false);
+}
+
+void Engine::FreeCollected(bool now) {
+  if (collected_.empty() || freeing_) return;
+  // Batch, unless GC itself is about to run out of stripes or the array is
+  // idle. (Writes waiting for stripes wait a little longer: under steady
+  // random writes the free list sits at the reserve, and freeing stripe by
+  // stripe cost a Deallocate per member for each.)
+  const bool short_of_stripes = free_stripes_.size() <= 2;
+  if (!now && collected_.size() < kFreeBatch && !short_of_stripes &&
+      !idle_poll_) {
+    return;
+  }
+  freeing_ = true;
+  struct Batch {
+    std::vector<uint64_t> stripes;
+    std::vector<DsmRange> ranges;
+    unsigned pending = 1;
+  };
+  auto b = std::make_shared<Batch>();
+  const size_t n = std::min<size_t>(collected_.size(), kMaxDsmRanges);
+  b->stripes.assign(collected_.begin(), collected_.begin() + n);
+  collected_.erase(collected_.begin(), collected_.begin() + n);
+  std::sort(b->stripes.begin(), b->stripes.end());
+  for (uint64_t v : b->stripes) {
+    b->ranges.push_back({0, geo_.chunk_blocks, geo_.DataLba(v)});
+  }
+  auto finish = [this, b] {
+    if (--b->pending > 0) return;
+    for (uint64_t v : b->stripes) {
+      stripes_[v] = Stripe{};
+      free_stripes_.push_back(v);
+    }
+    freeing_ = false;
   };
   for (unsigned d = 0; d < members_.size(); d++) {
     if (!alive(d)) continue;
-    auto range = std::make_shared<std::vector<DsmRange>>(
-        1, DsmRange{0, geo_.chunk_blocks, geo_.DataLba(victim)});
-    DeviceCommand cmd = Deallocate(*range);
-    (*pending)++;
-    Issue(d, cmd, [range, finish](const DeviceCompletion&) { finish(); });
+    DeviceCommand cmd = Deallocate(b->ranges);
+    b->pending++;
+    Issue(d, cmd, [finish](const DeviceCompletion&) { finish(); });
   }
   finish();
 }
@@ -1085,6 +1282,7 @@ ArrayStatus Engine::Status() const {
     }
   }
   st.conversions = conversions_;
+  st.table_writes = table_writes_;
   st.gc_stripes = gc_stripes_;
   st.degraded_reads = degraded_reads_;
   st.degraded = alive_count() < n_;
@@ -1129,6 +1327,10 @@ Result<bool> Engine::FailMember(unsigned index) {
 
 Result<bool> Engine::Sync() {
   while (requests_ > 0 || !waiting_.empty()) Poll(100);
+  while (!collected_.empty() || freeing_) {
+    FreeCollected(true);
+    Poll(100);
+  }
   FlushTable();
   while (table_writing_ || !ready_.empty()) Poll(100);
   FlushTable();  // records dirtied by the first flush's completions (GC)

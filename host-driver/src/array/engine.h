@@ -24,12 +24,19 @@
 #include <unordered_map>
 #include <vector>
 
+#include "array/inline_fn.h"
 #include "array/layout.h"
+#include "array/pool.h"
 #include "salix/host/array.h"
 
 namespace salix::host::array {
 
-using IoDone = std::function<void(const DeviceCompletion&)>;
+// What runs when a device command completes. Captures up to 96 bytes stay
+// inline: the hot paths (chunk writes, backups, table writes) allocate
+// nothing per command.
+using IoDone = InlineFn<void(const DeviceCompletion&)>;
+// Deferred work run from Poll (completions that must not run inside Submit).
+using Deferred = InlineFn<void(), 128>;
 
 class Engine final : public Array {
  public:
@@ -91,13 +98,44 @@ class Engine final : public Array {
     int result = 0;
     std::function<void(int)> internal;  // engine-internal (GC) requests
   };
+  // One chunk write in flight: the data copy and its m backups.
+  struct WriteOp {
+    uint64_t s = 0, slot = 0, seq = 0, gc_source = 0;
+    Request* req = nullptr;
+    uint32_t lc = 0;
+    unsigned i = 0;
+    unsigned pending = 0, ok = 0;
+    bool internal = false;
+  };
+  // A device command in flight: whom to tell.
+  struct IoSlot {
+    Engine* engine = nullptr;
+    unsigned member = 0;
+    IoDone done;
+  };
   struct PendingWrite {
     Request* req;
     uint32_t lc;
     const uint8_t* data;
     uint64_t gc_source;  // GC relocation: the slot it copies, else kUnmapped
+    // Chunks lc, lc + 1, ... (data contiguous) placed together in one fresh
+    // stripe at indices 0..run-1, so that each parity member gets their
+    // backups in one command. 1 = a single chunk placed on its own.
+    unsigned run = 1;
+  };
+  // The backups of a run: one command per parity member covering every
+  // chunk of the run.
+  struct RunOp {
+    WriteOp* ops[kMaxData] = {};
+    unsigned count = 0;
+    unsigned pending = 0;  // backup commands in flight
   };
   struct Member {
+    Member() = default;
+    Member(Member&&) = default;
+    Member& operator=(Member&&) = default;
+    Member(const Member&) = delete;  // the backlog holds move-only callbacks
+    Member& operator=(const Member&) = delete;
     Device* dev = nullptr;
     MemberState state = MemberState::kActive;
     std::deque<std::pair<DeviceCommand, IoDone>> backlog;
@@ -126,9 +164,18 @@ class Engine final : public Array {
 
   // Device-parity (two-phase) paths.
   bool PlaceWrite(const PendingWrite& w, bool internal, uint64_t gc_source);
+  // A user write: single, run, or a run split into singles while the array
+  // is degraded or rebuilding. False when it must wait; w then holds what
+  // is left of it.
+  bool PlacePending(PendingWrite& w);
+  bool PlaceRun(const PendingWrite& w);
+  void WriteRun(uint64_t s, const PendingWrite& w);
+  void RunBackupWritten(RunOp* run, const DeviceCompletion& c);
   bool OpenStripe();
   void WriteChunk(uint64_t s, unsigned i, uint32_t lc, const uint8_t* data,
                   Request* req, bool internal, uint64_t gc_source);
+  void ChunkWritten(WriteOp* op, const DeviceCompletion& c);
+  static void OnIoComplete(void* ctx, const DeviceCompletion& c);
   void MaybeConvert(uint64_t s);
   void Convert(uint64_t s);
   void ForceConvertOldest();
@@ -138,7 +185,13 @@ class Engine final : public Array {
   void Reconstruct(uint64_t s, unsigned i, uint8_t* out,
                    std::function<void(int)> done);
   void FlushTable();
-  void FreeBackups(uint64_t s);
+  // Deallocates the backups of converted stripes whose records are durable
+  // and returns their groups.
+  void FreeBackups(const std::vector<uint64_t>& stripes);
+  template <typename Batch>
+  void IssueFreeGroups(unsigned member, std::shared_ptr<Batch> b);
+  // Deallocates collected stripes and frees them: in batches, or now.
+  void FreeCollected(bool now);
   void MaybeCollect();
   void Collect(uint64_t victim);
   void FinishCollect(uint64_t victim);
@@ -150,6 +203,8 @@ class Engine final : public Array {
   void UnlockStripe(uint64_t s);
 
   void SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const;
+  // The members that get a copy of table chunk 'chunk'.
+  std::vector<unsigned> TableCopies(uint64_t chunk) const;
   uint64_t NextSeq() { return ++seq_; }
   bool IsHostMode() const { return sb_.parity_mode == 1; }
   void RunRebuild();
@@ -175,13 +230,25 @@ class Engine final : public Array {
   std::deque<PendingWrite> waiting_;
   std::deque<PendingWrite> gc_waiting_;
   std::vector<uint8_t> zero_chunk_;
-  std::unordered_map<uint32_t, uint32_t> writes_in_flight_;  // lc -> count
-  std::deque<std::function<void()>> ready_;  // deferred completions
+  // Per logical chunk: user writes in flight (GC leaves such chunks alone).
+  std::vector<uint32_t> writes_in_flight_;
+  std::deque<Deferred> ready_;  // deferred completions
+  Pool<Request> request_pool_;
+  Pool<WriteOp> write_pool_;
+  Pool<IoSlot> io_pool_;
+  Pool<RunOp> run_pool_;
+  // Longest run: k, or fewer when a member's transfer limit is smaller
+  // (1: no runs).
+  unsigned max_run_ = 1;
   std::vector<Request*> deferred_acks_;
   bool superblock_writing_ = false;
   std::vector<uint64_t> table_dirty_;  // table chunks to write
   std::vector<uint64_t> awaiting_table_;  // closed stripes, backups live
   bool table_writing_ = false;
+  // Something waits for the next table flush (a stripe could not open for
+  // lack of transient groups, GC found no victim with its backups freed).
+  bool groups_short_ = false;
+  bool idle_poll_ = false;
   uint64_t table_generation_ = 0;
   uint64_t seq_ = 0;
   size_t requests_ = 0;
@@ -189,8 +256,11 @@ class Engine final : public Array {
   uint64_t tick_ = 0;
   // Statistics.
   uint64_t conversions_ = 0, gc_stripes_ = 0, degraded_reads_ = 0;
+  uint64_t table_writes_ = 0;
   // Array GC.
   bool collecting_ = false;
+  std::vector<uint64_t> collected_;  // GC victims emptied, not yet deallocated
+  bool freeing_ = false;
   uint64_t next_collect_scan_ = 0;
   // The best victims of the last scan, fewest live chunks last: one O(stripes)
   // scan serves many collections (each is rechecked when its turn comes).

@@ -148,6 +148,12 @@ inline uint64_t RecordsPerChunk(uint32_t chunk_bytes, unsigned k) {
 //   dw3  stripe
 // seq is the engine's write sequence (parity: the stripe's epoch, the
 // sequence number when it was opened).
+// A device stores a command's tag on every page it writes. The backups of
+// a run (consecutive logical chunks written at consecutive data indices of
+// one stripe) travel in one command per parity member, so one tag covers
+// several chunks of a group: it names the first index and the first
+// logical chunk, and chunk i of the group holds logical chunk
+// value + (i - index). A single backup is the case i == index.
 constexpr uint32_t kTagFormat = 0xA1;
 enum class TagKind : uint8_t {
   kNone = 0,

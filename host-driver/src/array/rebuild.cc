@@ -4,7 +4,8 @@
 // The spare joins as members_[n_] and receives, stripe by stripe, what the
 // lost member held: data chunks reconstructed from the survivors, parity
 // recomputed from the data. Writes keep going to the survivors meanwhile
-// (the lost member's slots of new stripes stay empty), so the rebuild runs
+// (a slot of the lost member gets only its backups, then lives in the
+// parity), so the rebuild runs
 // until no closed stripe is left unrebuilt; then it stops placing new
 // writes for a moment, converts the open stripes, rebuilds them, and swaps
 // the spare in: superblocks on every member name it. A crash before the

@@ -165,14 +165,18 @@ Result<bool> Engine::Recover() {
                     uint32_t g = static_cast<uint32_t>(rel / k);
                     unsigned i = static_cast<unsigned>(rel % k);
                     uint64_t s = t.stripe;
-                    if (t.kind != TagKind::kBackup || s >= geo_.stripes || t.index != i) {
+                    // A run's backups are one command with one tag, naming
+                    // its first index and chunk: index i holds chunk
+                    // value + (i - index) (layout.h).
+                    if (t.kind != TagKind::kBackup || s >= geo_.stripes || t.index > i) {
                       return;
                     }
+                    const uint32_t lc = t.value + (i - t.index);
                     for (unsigned j = 0; j < geo_.m; j++) {
                       if (geo_.ParityMember(s, j) != d) continue;
                       Copy& c = backup[j][s * k + i];
                       if (c.present && c.seq > t.seq) return;
-                      c = {t.seq, t.value, true};
+                      c = {t.seq, lc, true};
                       group[j][s] = g;
                     }
                     max_seq = std::max(max_seq, t.seq);

@@ -151,7 +151,8 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
 
   Result<bool> PowerCycle() override {
     AbandonInFlight();
-    host_.reset();  // no shutdown: power loss
+    slots_.clear();  // their DMA buffers live in the old host's guest memory
+    host_.reset();   // no shutdown: power loss
     return Start();
   }
 

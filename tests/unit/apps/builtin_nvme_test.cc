@@ -4,7 +4,11 @@
 #include <catch2/catch.hpp>
 #include <salix/builtin_apps.h>
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "salix/host/apps.h"
@@ -16,9 +20,10 @@ namespace {
 
 constexpr uint64_t kBytes = 16u << 20;
 
-std::unique_ptr<EmbeddedDevice> MakeDevice(const char* builtin) {
+std::unique_ptr<EmbeddedDevice> MakeDevice(const char* builtin, const std::string& file = "") {
   EmbeddedDeviceOptions o;
   o.config = {{"size", "16M"}, {"apps.builtin", builtin}};
+  if (!file.empty()) o.config.push_back({"backing-file", file});
   auto d = EmbeddedDevice::Create(o);
   REQUIRE(d.ok());
   return std::move(d.value());
@@ -133,6 +138,70 @@ TEST_CASE("A transaction, a key-value put/get and an append through Invoke",
     REQUIRE(Rw(*dev, 0x02, o2.value, back).ok());
     CHECK(back == d2);
   }
+}
+
+TEST_CASE("Writes after a commit to its home LBAs are not undone by its replay at power-on",
+          "[apps][builtin][txn]") {
+  // The txn app retires commit records lazily: right after COMMIT or EXEC
+  // the record is still valid and would be replayed at the next power-on.
+  // Host writes and other apps' writes to those LBAs settle it first.
+  char tmpl[] = "/tmp/salix-txn-XXXXXX";
+  const int fd = mkstemp(tmpl);
+  REQUIRE(fd >= 0);
+  close(fd);
+  const std::string path = tmpl;
+  uint32_t lba = 0;
+  std::vector<uint8_t> host_data, appended;
+  uint64_t appended_at = 0;
+  {
+    auto dev = MakeDevice("on", path);
+    lba = dev->info().lba_size;
+    AppClient c(*dev);
+    DomainGrant g;
+    const salix_domain_range r{0, 1024, SALIX_DOMAIN_READ | SALIX_DOMAIN_WRITE, {}};
+    REQUIRE(c.CreateDomain({&r, 1}, &g).ok());
+    const uint32_t txn = c.ResolveSlot("txn").value();
+    const uint32_t app = c.ResolveSlot("append").value();
+    // EXEC: LBAs 10 and 602..603 in one invocation.
+    std::vector<uint8_t> in(sizeof(salix_txn_exec) + 2 * sizeof(salix_txn_range));
+    const salix_txn_exec x{2, 0};
+    const salix_txn_range r1{10, 1, 0}, r2{602, 2, 0};
+    std::memcpy(in.data(), &x, sizeof(x));
+    std::memcpy(in.data() + sizeof(x), &r1, sizeof(r1));
+    std::memcpy(in.data() + sizeof(x) + sizeof(r1), &r2, sizeof(r2));
+    in.resize(in.size() + 3 * lba, 0x33);
+    REQUIRE(c.Invoke(txn, SALIX_TXN_EXEC, g.token, in, 0).status.ok());
+    std::vector<uint8_t> home(lba);
+    REQUIRE(Rw(*dev, 0x02, 10, home).ok());
+    CHECK(home == std::vector<uint8_t>(lba, 0x33));
+    // A plain host write over LBA 10, and the append app writing 600..602.
+    host_data.assign(lba, 0x44);
+    REQUIRE(Rw(*dev, 0x01, 10, host_data).ok());
+    const salix_append_range ar{600, 64};
+    REQUIRE(c.Invoke(app, SALIX_APPEND_FORMAT, g.token, Bytes(ar), 0).status.ok());
+    appended.assign(lba, 0x55);
+    salix_append_op op{ar, 1, 0};
+    InvokeOutcome o = c.Invoke(app, SALIX_APPEND_APPEND, g.token, Bytes(op, appended),
+                               sizeof(salix_append_result));
+    REQUIRE(o.status.ok());
+    appended_at = o.value;
+    REQUIRE(appended_at == 602);
+    DeviceCommand flush;
+    flush.opcode = 0x00;
+    REQUIRE(dev->Execute(flush).ok());
+  }
+  {
+    // Power-on: recovery replays what is still pending; nothing may be.
+    auto dev = MakeDevice("on", path);
+    std::vector<uint8_t> home(lba);
+    REQUIRE(Rw(*dev, 0x02, 10, home).ok());
+    CHECK(home == host_data);
+    REQUIRE(Rw(*dev, 0x02, appended_at, home).ok());
+    CHECK(home == appended);
+    REQUIRE(Rw(*dev, 0x02, 603, home).ok());
+    CHECK(home == std::vector<uint8_t>(lba, 0x33));  // untouched by the others
+  }
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -7,11 +7,13 @@
 #include <salix/array_commands.h>
 #include <salix/opcodes.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -39,6 +41,7 @@ class KillableDevice final : public Device {
       : inner_(std::move(inner)) {}
   const DeviceInfo& info() const override { return inner_->info(); }
   bool Submit(const DeviceCommand& cmd, CompletionFn fn, void* ctx) override {
+    if (frozen_) return true;  // the host died before this reached the device
     if (dead_) {
       dead_queue_.push_back({fn, ctx});
       return true;
@@ -50,6 +53,7 @@ class KillableDevice final : public Device {
     return inner_->Submit(cmd, fn, ctx);
   }
   size_t Poll(unsigned wait_us) override {
+    if (frozen_) return 0;
     size_t n = 0;
     for (auto it = delayed_.begin(); it != delayed_.end();) {
       if (--it->polls > 0 || !inner_->Submit(it->cmd, it->fn, it->ctx)) {
@@ -77,16 +81,22 @@ class KillableDevice final : public Device {
   }
   void Kill() { dead_ = true; }
   void SetReadDelay(unsigned polls) { read_delay_ = polls; }
+  // The host process dies at this instant: from now on nothing it submits
+  // reaches the device and nothing completes, until Crash().
+  void Freeze() { frozen_ = true; }
   // The host process died: nothing in flight reports back.
   void Crash() {
     inner_->AbandonInFlight();
     dead_queue_.clear();
+    delayed_.clear();
+    frozen_ = false;
   }
   EmbeddedDevice& inner() { return *inner_; }
 
  private:
   std::unique_ptr<EmbeddedDevice> inner_;
   bool dead_ = false;
+  bool frozen_ = false;
   std::deque<std::pair<CompletionFn, void*>> dead_queue_;
   struct Delayed {
     DeviceCommand cmd;
@@ -136,8 +146,15 @@ class Oracle {
   }
   void set_array(Array* a) { array_ = a; }
 
-  // Issues 'ops' random single-block reads and writes (70% writes) with up
-  // to 'depth' in flight over the first 'span' blocks (0: all).
+  // Requests of 1..max_blocks blocks (uniform) from Run; 1 by default.
+  // Multi-block writes are what the engine may coalesce into fewer device
+  // commands (a whole stripe's backups in one).
+  void set_max_blocks(unsigned n) { max_blocks_ = std::max(1u, n); }
+  // Runs after each acknowledged write (from the array's Poll).
+  void set_on_write_ack(std::function<void()> f) { on_write_ack_ = std::move(f); }
+
+  // Issues 'ops' random reads and writes (70% writes) with up to 'depth' in
+  // flight over the first 'span' blocks (0: all).
   // drain = false leaves requests in flight (for crash tests).
   void Run(unsigned ops, unsigned depth, uint64_t span = 0,
            const std::function<void(unsigned op)>& at_op = {},
@@ -146,11 +163,13 @@ class Oracle {
     for (unsigned op = 0; op < ops; op++) {
       if (at_op) at_op(op);
       while (inflight_ >= depth) array_->Poll(0);
-      uint64_t b = rng_() % range;
+      uint64_t count = 1 + rng_() % max_blocks_;
+      count = std::min(count, range);
+      uint64_t b = rng_() % (range - count + 1);
       if (rng_() % 10 < 7) {
-        Write(b);
+        Write(b, static_cast<unsigned>(count));
       } else {
-        Read(b);
+        Read(b, static_cast<unsigned>(count));
       }
     }
     if (drain) Drain();
@@ -160,26 +179,40 @@ class Oracle {
     while (inflight_ > 0) array_->Poll(0);
   }
 
-  void Write(uint64_t b) {
-    auto* r = new Req{this, b, true, std::vector<uint8_t>(bs_), ++version_};
-    Fill(r->buf.data(), b, r->version);
-    pending_writes_[b].push_back(r->version);
+  // One request writing blocks [b, b + count), all with one new version.
+  void Write(uint64_t b, unsigned count = 1) {
+    auto* r = new Req{this, b, true, std::vector<uint8_t>(uint64_t{bs_} * count),
+                      ++version_};
+    r->count = count;
+    for (unsigned x = 0; x < count; x++) {
+      Fill(r->buf.data() + uint64_t{x} * bs_, b + x, r->version);
+      pending_writes_[b + x].push_back(r->version);
+    }
     inflight_++;
-    bool ok = array_->SubmitWrite(b * bs_, bs_, r->buf.data(), &Done, r);
+    bool ok = array_->SubmitWrite(b * bs_, bs_ * count, r->buf.data(), &Done, r);
     if (!ok) {
       failures_.push_back("write refused");
       inflight_--;
+      for (unsigned x = 0; x < count; x++) {
+        auto& pw = pending_writes_[b + x];
+        pw.erase(std::find(pw.begin(), pw.end(), r->version));
+      }
       delete r;
     }
   }
 
-  void Read(uint64_t b) {
-    auto* r = new Req{this, b, false, std::vector<uint8_t>(bs_), 0};
-    // Acceptable versions: the acked one at submission, or any in flight.
-    r->acceptable.push_back(acked_.count(b) ? acked_[b] : 0);
-    for (uint64_t v : pending_writes_[b]) r->acceptable.push_back(v);
+  void Read(uint64_t b, unsigned count = 1) {
+    auto* r = new Req{this, b, false, std::vector<uint8_t>(uint64_t{bs_} * count), 0};
+    r->count = count;
+    // Acceptable versions per block: the acked one at submission, or any in
+    // flight.
+    r->acceptable.resize(count);
+    for (unsigned x = 0; x < count; x++) {
+      r->acceptable[x].push_back(acked_.count(b + x) ? acked_[b + x] : 0);
+      for (uint64_t v : pending_writes_[b + x]) r->acceptable[x].push_back(v);
+    }
     inflight_++;
-    if (!array_->SubmitRead(b * bs_, bs_, r->buf.data(), &Done, r)) {
+    if (!array_->SubmitRead(b * bs_, bs_ * count, r->buf.data(), &Done, r)) {
       failures_.push_back("read refused");
       inflight_--;
       delete r;
@@ -240,8 +273,9 @@ class Oracle {
     bool write;
     std::vector<uint8_t> buf;
     uint64_t version;
-    std::vector<uint64_t> acceptable;
+    std::vector<std::vector<uint64_t>> acceptable;  // per block (reads)
     uint64_t generation = 0;
+    unsigned count = 1;
   };
 
   static void Done(void* p, int res) {
@@ -253,23 +287,34 @@ class Oracle {
                              std::to_string(r->block) + " failed: " +
                              std::to_string(res));
     } else if (r->write) {
-      auto& pw = o->pending_writes_[r->block];
-      pw.erase(std::find(pw.begin(), pw.end(), r->version));
-      // Newest acknowledged = the highest version among acknowledged ones
-      // (writes issued later win even if they complete first).
-      if (!o->acked_.count(r->block) || o->acked_[r->block] < r->version) {
-        o->acked_[r->block] = r->version;
+      for (unsigned x = 0; x < r->count; x++) {
+        const uint64_t b = r->block + x;
+        auto& pw = o->pending_writes_[b];
+        pw.erase(std::find(pw.begin(), pw.end(), r->version));
+        // Newest acknowledged = the highest version among acknowledged ones
+        // (writes issued later win even if they complete first).
+        if (!o->acked_.count(b) || o->acked_[b] < r->version) {
+          o->acked_[b] = r->version;
+        }
       }
       o->acked_count_++;
+      if (o->on_write_ack_) o->on_write_ack_();
     } else {
-      uint64_t got = o->VersionOf(r->buf.data(), r->block);
-      bool ok = std::find(r->acceptable.begin(), r->acceptable.end(), got) !=
-                r->acceptable.end();
-      // A write acknowledged after the read was submitted may also show.
-      if (!ok && got > r->acceptable[0] && got <= o->version_) ok = true;
-      if (!ok) {
-        o->failures_.push_back("read " + std::to_string(r->block) +
-                               ": version " + std::to_string(got));
+      for (unsigned x = 0; x < r->count; x++) {
+        const uint64_t b = r->block + x;
+        const auto& acceptable = r->acceptable[x];
+        uint64_t got = o->VersionOf(r->buf.data() + uint64_t{x} * o->bs_, b);
+        bool ok = std::find(acceptable.begin(), acceptable.end(), got) !=
+                  acceptable.end();
+        // A write acknowledged after the read was submitted may also show.
+        if (!ok && got > acceptable[0] && got <= o->version_ &&
+            got != ~uint64_t{0}) {
+          ok = true;
+        }
+        if (!ok) {
+          o->failures_.push_back("read " + std::to_string(b) + ": version " +
+                                 std::to_string(got));
+        }
       }
     }
     delete r;
@@ -310,6 +355,8 @@ class Oracle {
   unsigned inflight_ = 0;
   uint64_t generation_ = 0;
   uint64_t acked_count_ = 0;
+  unsigned max_blocks_ = 1;
+  std::function<void()> on_write_ack_;
   std::map<uint64_t, uint64_t> acked_;
   std::map<uint64_t, std::vector<uint64_t>> pending_writes_;
   std::map<uint64_t, std::vector<uint64_t>> unacked_at_crash_;

@@ -79,6 +79,7 @@ struct ArrayStatus {
   uint64_t stripes = 0, stripes_free = 0, stripes_open = 0,
            stripes_replicated = 0;
   uint64_t conversions = 0, gc_stripes = 0, degraded_reads = 0;
+  uint64_t table_writes = 0;  // stripe-table chunk writes (all copies)
   bool degraded = false;
   double rebuild_progress = -1;  // 0..1 while rebuilding, -1 otherwise
   std::string rebuild_error;     // why the last rebuild stopped, if it did
