@@ -13,7 +13,21 @@ using salix::host::LinuxArray;
 
 struct salix_fio_array {
   std::unique_ptr<LinuxArray> array;
+  uint64_t requests;  // submitted through the bridge
+  // Counters when the array had opened (the I/O phase starts there).
+  uint64_t open_enters;
+  uint64_t open_commands;
 };
+
+namespace {
+
+uint64_t member_commands(LinuxArray& a) {
+  uint64_t n = 0;
+  for (const auto& m : a.array().Status().members) n += m.commands;
+  return n;
+}
+
+}  // namespace
 
 namespace {
 
@@ -25,7 +39,17 @@ void set_error(char* err, size_t errlen, const std::string& msg) {
 }  // namespace
 
 extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spares,
-                                           const char* name, char* err, size_t errlen) {
+                                           const char* name, const char* polling, char* err,
+                                           size_t errlen) {
+  salix::host::LinuxDeviceOptions options;
+  if (polling == nullptr || !*polling || std::strcmp(polling, "off") == 0) {
+    options.polling = salix::host::LinuxPolling::kOff;
+  } else if (std::strcmp(polling, "on") == 0) {
+    options.polling = salix::host::LinuxPolling::kOn;
+  } else {
+    set_error(err, errlen, fmt::format("polling={}: want on or off", polling));
+    return nullptr;
+  }
   std::vector<std::string> spare_paths =
       spares ? salix::host::SplitDeviceList(spares) : std::vector<std::string>{};
   std::vector<std::string> paths;
@@ -46,7 +70,7 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
       if (!spare) paths.push_back(p);
     }
   }
-  auto opened = LinuxArray::Open(paths, spare_paths);
+  auto opened = LinuxArray::Open(paths, spare_paths, options);
   if (!opened) {
     set_error(err, errlen, opened.error().message);
     return nullptr;
@@ -60,9 +84,12 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
   // One line per open (fio opens in setup for the size, then in the job):
   // tests wait for it before failing a member under a running job.
   auto st = opened.value()->array().Status();
-  fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}\n", st.name, st.k,
-             st.m, st.capacity_bytes, st.degraded ? ", degraded" : "");
-  return new salix_fio_array{std::move(opened.value())};
+  fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}; {}\n", st.name,
+             st.k, st.m, st.capacity_bytes, st.degraded ? ", degraded" : "",
+             opened.value()->completion_note());
+  uint64_t enters = opened.value()->ring_enters();
+  uint64_t commands = member_commands(*opened.value());
+  return new salix_fio_array{std::move(opened.value()), 0, enters, commands};
 }
 
 extern "C" uint64_t salix_fio_capacity(const salix_fio_array* a) {
@@ -91,7 +118,21 @@ extern "C" int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64
       ok = arr.SubmitTrim(offset, len, fn, ctx);
       break;
   }
-  return ok ? 0 : -EINVAL;
+  if (!ok) return -EINVAL;
+  a->requests++;
+  return 0;
+}
+
+extern "C" int salix_fio_register(salix_fio_array* a, void* base, size_t len, char* err,
+                                  size_t errlen) {
+  auto r = a->array->RegisterBuffer(base, len);
+  if (!r) {
+    set_error(err, errlen, r.error().message);
+    fmt::print(stderr, "salix fio engine: fixed buffers off: {}\n", r.error().message);
+    return -1;
+  }
+  fmt::print(stderr, "salix fio engine: fixed buffers on ({} bytes registered)\n", len);
+  return 0;
 }
 
 extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
@@ -111,7 +152,22 @@ extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
   fmt::print(stderr, "salix fio engine: closing array '{}': {}{}{}, {} degraded reads\n", st.name,
              st.degraded ? "degraded" : "healthy", failed.empty() ? "" : ", failed: ", failed,
              st.degraded_reads);
+  // What the I/O phase cost in member commands and system calls (the
+  // bench's per-I/O accounting), then what the open and the sync cost.
+  uint64_t enters = a->array->ring_enters() - a->open_enters;
+  uint64_t commands = member_commands(*a->array) - a->open_commands;
+  double per = a->requests ? 1.0 / static_cast<double>(a->requests) : 0.0;
+  fmt::print(stderr,
+             "salix fio engine: I/O: {} requests, {} member commands ({:.2f} per request), {} "
+             "io_uring_enter calls ({:.2f} per request); open: {} commands, {} io_uring_enter\n",
+             a->requests, commands, commands * per, enters, enters * per, a->open_commands,
+             a->open_enters);
+  uint64_t before_sync = a->array->ring_enters();
+  uint64_t commands_before_sync = member_commands(*a->array);
   auto r = a->array->Close();
+  fmt::print(stderr, "salix fio engine: sync: {} commands, {} io_uring_enter\n",
+             member_commands(*a->array) - commands_before_sync,
+             a->array->ring_enters() - before_sync);
   int rc = 0;
   if (!r) {
     set_error(err, errlen, r.error().message);

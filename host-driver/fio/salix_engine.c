@@ -2,11 +2,19 @@
  * salix_engine.c - fio external ioengine for a Salix array.
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
- *       [--spares=/dev/ng5n1] [--array=NAME] --name=job --rw=randwrite ...
+ *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=0|1]
+ *       --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
  * size is the array's capacity. Without --members every Salix namespace
- * that is not a spare is tried. Each job opens the array from its members
+ * that is not a spare is tried. --polling=on polls NVMe completions
+ * (io_uring IOPOLL; every member needs NVMe poll queues, nvme.poll_queues=N
+ * on the kernel command line; the Salix guest's Linux 6.1 oopses on it, see
+ * LinuxPolling in linux_device.h); off (the default) takes interrupts.
+ * --fixedbufs=1 registers fio's buffers with the ring, so the kernel does
+ * not pin and map them per NVMe command; when the kernel refuses, the job
+ * says so and runs without. Off by default: it has not measured faster
+ * under TCG (docs/BENCHMARKS.md, array-vs-md). Each job opens the array from its members
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
@@ -30,6 +38,8 @@ struct salix_options {
 	char *members;
 	char *spares;
 	char *array;
+	char *polling;
+	unsigned int fixedbufs;
 };
 
 static struct fio_option options[] = {
@@ -60,6 +70,26 @@ static struct fio_option options[] = {
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
+	{
+		.name = "polling",
+		.lname = "Salix completion polling",
+		.type = FIO_OPT_STR_STORE,
+		.off1 = offsetof(struct salix_options, polling),
+		.help = "off: interrupts; on: poll the NVMe poll queues (io_uring IOPOLL)",
+		.def = "off",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "fixedbufs",
+		.lname = "Salix fixed buffers",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct salix_options, fixedbufs),
+		.help = "Register fio's buffers with the ring (no page pinning per NVMe command)",
+		.def = "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
 	{ .name = NULL },
 };
 
@@ -75,7 +105,8 @@ static salix_fio_array *open_array(struct thread_data *td)
 {
 	struct salix_options *o = td->eo;
 	char err[512];
-	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, err, sizeof(err));
+	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, o->polling, err,
+						     sizeof(err));
 	if (!a)
 		log_err("fio: salix: %s\n", err);
 	return a;
@@ -121,6 +152,21 @@ static int salix_init(struct thread_data *td)
 		return 1;
 	d->array = open_array(td);
 	return d->array ? 0 : 1;
+}
+
+/* fio's buffers exist now (post_init runs after they are allocated). */
+static int salix_post_init(struct thread_data *td)
+{
+	struct salix_options *o = td->eo;
+	struct salix_data *d = td->io_ops_data;
+	char err[512];
+
+	if (!o->fixedbufs || !td->orig_buffer || !td->orig_buffer_size)
+		return 0;
+	/* Not fatal: without, I/O works as before (the bridge says which). */
+	(void)salix_fio_register(d->array, td->orig_buffer, td->orig_buffer_size, err,
+				 sizeof(err));
+	return 0;
 }
 
 static void salix_cleanup(struct thread_data *td)
@@ -235,6 +281,7 @@ struct ioengine_ops ioengine = {
 	.flags = FIO_DISKLESSIO | FIO_NOEXTEND | FIO_NODISKUTIL,
 	.setup = salix_setup,
 	.init = salix_init,
+	.post_init = salix_post_init,
 	.cleanup = salix_cleanup,
 	.queue = salix_queue,
 	.commit = salix_commit,

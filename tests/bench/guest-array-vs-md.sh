@@ -1,10 +1,27 @@
 # Guest side of ./salix bench array-vs-md: the same fio jobs on a Salix 4+1
 # array (device parity, then host parity; fio through the Salix ioengine)
 # and on Linux md RAID-5 over the same five SSDs (io_uring, direct).
-# Prints each result as JSON between markers, with the guest's /proc/stat
-# CPU line before and after the job (md does its parity work in kernel
-# threads, which fio's own usr/sys times do not see).
+#
+# Each result is printed as JSON between markers, with two CPU windows:
+#   STAT-BEFORE/STAT-AFTER  the guest's /proc/stat cpu line around the whole
+#                           fio run (array open, recovery, the I/O, sync)
+#   SNAP-BEGIN prerun|postrun ... SNAP-END
+#                           /proc/stat, /proc/softirqs and the NVMe lines of
+#                           /proc/interrupts and /proc/diskstats (md's member
+#                           commands; passthrough is not counted there) from
+#                           fio's exec_prerun and
+#                           exec_postrun, which fio runs after the engine's
+#                           init and before its cleanup: the I/O phase alone
+# (md does its parity work in kernel threads, which fio's own usr/sys times
+# do not see; the /proc windows see every CPU).
+#
+# /salix/runtime: seconds per job. /salix/configs (optional): the configs to
+# run, of salix-device (device parity), salix-device-fixed (the same with
+# registered buffers), salix-host (host parity) and md (default: all but
+# salix-device-fixed).
 runtime=$(cat /salix/runtime)
+configs="salix-device salix-host md"
+[ -f /salix/configs ] && configs=$(cat /salix/configs)
 ngs=""
 blks=""
 for c in /sys/class/nvme/nvme*; do
@@ -19,6 +36,28 @@ members=$(echo $ngs | tr ' ' ':')
 E=external:/usr/lib/libsalix-fio.so
 jobs="randwrite:4k:32 write:64k:32"
 
+# What the guest kernel gives the passthrough path (poll queues or not).
+uname -r
+cat /proc/cmdline
+for b in $blks; do
+  d=${b#/dev/}
+  echo "QUEUE $d io_poll=$(cat /sys/block/$d/queue/io_poll 2>/dev/null)" \
+    "nr_hw_queues=$(ls /sys/block/$d/mq 2>/dev/null | wc -l)"
+done
+
+cat >/tmp/snap.sh <<'EOF'
+#!/bin/sh
+# One CPU/interrupt snapshot (fio exec_prerun / exec_postrun).
+echo "SNAP-BEGIN $1"
+cat /proc/uptime
+grep -E '^(cpu|intr|ctxt) ' /proc/stat | cut -c1-200
+cat /proc/softirqs
+grep -E 'nvme|CPU' /proc/interrupts
+grep -E ' nvme[0-9]+n[0-9]+ ' /proc/diskstats
+echo "SNAP-END"
+EOF
+chmod +x /tmp/snap.sh
+
 run_jobs() { # config target-options...
   config=$1
   shift
@@ -27,29 +66,42 @@ run_jobs() { # config target-options...
     rest=${j#*:}
     bs=${rest%%:*}
     qd=${rest#*:}
+    name="$config-$rw-$bs"
     echo "BENCH-JSON-BEGIN $config $rw-$bs-qd$qd"
     echo "STAT-BEFORE $(head -n 1 /proc/stat)"
     # A stuck engine must not eat the whole VM timeout: the job gets six
     # runtimes plus a minute (opening, recovering and syncing the array).
-    timeout $((runtime * 6 + 60)) fio --name="$config-$rw-$bs" "$@" --rw="$rw" --bs="$bs" --iodepth="$qd" --size=256M \
+    rm -f /tmp/fio.json "$name".prerun.txt "$name".postrun.txt
+    timeout $((runtime * 6 + 60)) fio --name="$name" "$@" --rw="$rw" --bs="$bs" --iodepth="$qd" --size=256M \
       --time_based --runtime="$runtime" --norandommap --randrepeat=0 \
-      --output-format=json || echo "BENCH-FAILED fio exit $?"
+      --exec_prerun="/tmp/snap.sh prerun" --exec_postrun="/tmp/snap.sh postrun" \
+      --output-format=json --output=/tmp/fio.json >/tmp/fio.out 2>&1 ||
+      echo "BENCH-FAILED fio exit $?"
     echo "STAT-AFTER $(head -n 1 /proc/stat)"
+    grep -v 'Saving output of' /tmp/fio.out
+    cat "$name".prerun.txt "$name".postrun.txt 2>/dev/null
+    cat /tmp/fio.json 2>/dev/null
     echo "BENCH-JSON-END"
   done
 }
 
-for mode in device host; do
+for mode in device device-fixed host; do
+  case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
+  # salix-device-fixed: device parity with fio's buffers registered with
+  # the ring (fio --fixedbufs=1), for comparison.
   if salixctl array create --name bench --force $opt $ngs; then
-    run_jobs "salix-$mode" --ioengine=$E --members="$members"
+    fixed=0
+    [ $mode = device-fixed ] && fixed=1
+    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"
   fi
 done
 
+case " $configs " in *" md "*) ;; *) exit 0 ;; esac
 # md: --assume-clean skips the initial resync (the members were just
 # deallocated, and a resync would only add background writes to the run).
 # 64 KiB chunks: a 64 KiB write is one chunk, a full stripe is 256 KiB.

@@ -1,12 +1,14 @@
 // linux_array.cc - opening an array from Linux device paths (linux_device.h).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "salix/host/discovery.h"
 #include "salix/host/linux_device.h"
 #include "salix/opcodes.h"
+#include "uring_ring.h"
 
 namespace salix::host {
 namespace {
@@ -24,6 +26,45 @@ std::string probe(Device* d) {
   if (c.ok()) return "";
   return c.errno_ ? fmt::format("errno {} ({})", -c.errno_, strerror(-c.errno_))
                   : fmt::format("NVMe status {:#x}", c.status);
+}
+
+// The ring every member and spare of an array shares, polled when asked
+// (every device then needs NVMe poll queues); the note says which.
+Result<LinuxDeviceOptions> ShareRing(const std::vector<std::string>& members,
+                                     const std::vector<std::string>& spares,
+                                     const LinuxDeviceOptions& options,
+                                     std::string* note, bool* polled) {
+  LinuxDeviceOptions o = options;
+  if (o.ring) {
+    *polled = o.ring->polled();
+    return o;
+  }
+  std::vector<std::string> without;
+  size_t count = 0;
+  for (const auto* list : {&members, &spares}) {
+    for (const auto& p : *list) {
+      count++;
+      auto r = ResolveLinuxDevice(p);
+      if (!r) return r.error();
+      if (!LinuxHasPollQueues(r.value())) without.push_back(r.value().block);
+    }
+  }
+  *polled = o.polling == LinuxPolling::kOn;
+  if (*polled && !without.empty()) {
+    std::string list;
+    for (const auto& b : without) list += (list.empty() ? "" : ", ") + b;
+    return Error{fmt::format("polling asked for, but {} {} no NVMe poll queues (boot the kernel "
+                             "with nvme.poll_queues=1)",
+                             list, without.size() == 1 ? "has" : "have")};
+  }
+  unsigned depth = std::max(1u, o.queue_depth);
+  auto ring = CreateLinuxRing(static_cast<unsigned>(std::min<size_t>(count * depth, 32768)),
+                              *polled);
+  if (!ring) return ring.error();
+  o.ring = std::move(ring.value());
+  *note = *polled ? "completions polled (io_uring IOPOLL on the NVMe poll queues)"
+                  : "completions by interrupt";
+  return o;
 }
 
 Result<std::vector<std::unique_ptr<Device>>> OpenAll(const std::vector<std::string>& paths,
@@ -67,8 +108,12 @@ Result<std::vector<std::string>> ScanSalixNamespaces() {
 
 Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::string>& members,
                                                      const std::vector<std::string>& spares,
-                                                     const LinuxDeviceOptions& options) {
+                                                     const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
+  if (!shared) return shared.error();
+  const LinuxDeviceOptions& options = shared.value();
+  a->ring_ = options.ring;
   auto m = OpenAll(members, options);
   if (!m) return m.error();
   auto s = OpenAll(spares, options);
@@ -99,8 +144,12 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::stri
 Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::string>& members,
                                                        const std::vector<std::string>& spares,
                                                        const ArrayOptions& array_options,
-                                                       const LinuxDeviceOptions& options) {
+                                                       const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
+  if (!shared) return shared.error();
+  const LinuxDeviceOptions& options = shared.value();
+  a->ring_ = options.ring;
   auto m = OpenAll(members, options);
   if (!m) return m.error();
   auto s = OpenAll(spares, options);
@@ -119,6 +168,34 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::st
   return a;
 }
 
+uint64_t LinuxArray::ring_enters() const { return ring_ ? ring_->enters() : 0; }
+
+Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
+  if (!ring_) return Error{"no shared ring to register a buffer with"};
+  int rc = ring_->RegisterBuffer(base, len);
+  if (rc < 0) return Error{fmt::format("io_uring buffer registration failed: {}", strerror(-rc))};
+  if (base == nullptr || len == 0) return true;
+  Device* probe_dev = nullptr;
+  for (Device* d : members_) {
+    if (d != nullptr) probe_dev = d;
+  }
+  if (probe_dev == nullptr) return true;
+  DeviceCommand cmd;
+  cmd.opcode = SALIX_IO_READ;
+  cmd.data = ring_->probe_buffer();
+  cmd.data_len = std::min<uint32_t>(probe_dev->info().lba_size, 4096);
+  cmd.cdw12 = 0;  // one block at LBA 0
+  DeviceCompletion c = probe_dev->Execute(cmd);
+  if (!c.ok()) {
+    ring_->UnregisterBuffers();
+    return Error{fmt::format("/dev/{}: a fixed-buffer passthrough read failed ({}): the kernel "
+                             "does not take registered buffers for NVMe commands",
+                             probe_dev->info().name,
+                             c.errno_ ? strerror(-c.errno_) : fmt::format("status {:#x}", c.status))};
+  }
+  return true;
+}
+
 Result<bool> LinuxArray::Close() {
   closed_ = true;
   return array_->Sync();
@@ -127,6 +204,8 @@ Result<bool> LinuxArray::Close() {
 LinuxArray::~LinuxArray() {
   if (array_ && !closed_) (void)array_->Sync();
   array_.reset();  // before the devices it uses
+  owned_.clear();  // before the ring they share
+  if (ring_) ring_->UnregisterBuffers();
 }
 
 }  // namespace salix::host

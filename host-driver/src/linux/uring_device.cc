@@ -109,133 +109,31 @@ uint32_t max_transfer(const std::string& generic_name, const std::string& block_
 }  // namespace
 
 UringDevice::UringDevice(DeviceInfo info, LinuxDevicePaths paths, int ns_fd, int ctrl_fd,
-                         unsigned queue_depth)
+                         unsigned queue_depth, std::shared_ptr<LinuxRing> ring)
     : info_(std::move(info)),
       paths_(std::move(paths)),
       ns_fd_(ns_fd),
       ctrl_fd_(ctrl_fd),
       queue_depth_(queue_depth),
-      slots_(queue_depth) {
-  free_slots_.reserve(queue_depth);
-  for (uint32_t i = queue_depth; i > 0; --i) free_slots_.push_back(i - 1);
-}
-
-int UringDevice::InitRing() {
-  io_uring_params params{};
-  params.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-  // The completion queue (twice the entries by default) never overflows:
-  // at most queue_depth_ commands are in flight.
-  int rc = io_uring_queue_init_params(queue_depth_, &ring_, &params);
-  ring_ready_ = rc == 0;
-  return rc;
-}
+      ring_(std::move(ring)) {}
 
 UringDevice::~UringDevice() {
   // Commands still in flight would complete into freed memory: wait them out
-  // (their completion functions are not called any more).
-  while (ring_ready_ && in_flight_ > 0) {
-    Flush();
-    io_uring_cqe* cqe = nullptr;
-    if (io_uring_wait_cqe(&ring_, &cqe) < 0) break;
-    io_uring_cqe_seen(&ring_, cqe);
-    --in_flight_;
-  }
-  if (ring_ready_) io_uring_queue_exit(&ring_);
+  // (their completion functions are not called any more; other devices' on
+  // a shared ring still are).
+  ring_->Drain(&in_flight_);
   close(ns_fd_);
   if (ctrl_fd_ >= 0) close(ctrl_fd_);  // the flock goes with ns_fd_
 }
 
 bool UringDevice::Submit(const DeviceCommand& cmd, CompletionFn fn, void* ctx) {
-  if (free_slots_.empty() || !ring_ready_) return false;
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe == nullptr) {
-    Flush();
-    sqe = io_uring_get_sqe(&ring_);
-    if (sqe == nullptr) return false;
-  }
-  uint32_t slot = free_slots_.back();
-  free_slots_.pop_back();
-  slots_[slot] = Slot{fn, ctx};
-
-  std::memset(sqe, 0, 2 * sizeof(*sqe));  // SQE128: the command area follows
-  sqe->opcode = IORING_OP_URING_CMD;
-  sqe->fd = ns_fd_;
-  sqe->cmd_op = NVME_URING_CMD_IO;
-  sqe->user_data = slot;
-  auto* nc = reinterpret_cast<nvme_uring_cmd*>(sqe->cmd);
-  nc->opcode = cmd.opcode;
-  nc->nsid = cmd.nsid ? cmd.nsid : info_.nsid;
-  nc->cdw2 = cmd.cdw2;
-  nc->cdw3 = cmd.cdw3;
-  nc->addr = reinterpret_cast<uintptr_t>(cmd.data);
-  nc->data_len = cmd.data ? cmd.data_len : 0;
-  nc->cdw10 = cmd.cdw10;
-  nc->cdw11 = cmd.cdw11;
-  nc->cdw12 = cmd.cdw12;
-  nc->cdw13 = cmd.cdw13;
-  nc->cdw14 = cmd.cdw14;
-  nc->cdw15 = cmd.cdw15;
-  ++in_flight_;
-  ++unsubmitted_;
-  return true;
-}
-
-void UringDevice::Flush() {
-  if (unsubmitted_ == 0) return;
-  int rc = io_uring_submit(&ring_);
-  if (rc >= 0) {
-    unsubmitted_ -= std::min<unsigned>(unsubmitted_, static_cast<unsigned>(rc));
-  }
-  // rc < 0 (-EAGAIN, -EBUSY, -EINTR): the entries stay in the ring; retried
-  // at the next Poll.
-}
-
-size_t UringDevice::Reap() {
-  struct Done {
-    uint32_t slot;
-    DeviceCompletion c;
-  };
-  Done done[64];
-  size_t total = 0;
-  for (;;) {
-    size_t n = 0;
-    unsigned head;
-    io_uring_cqe* cqe;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      Done& d = done[n];
-      d.slot = static_cast<uint32_t>(cqe->user_data);
-      d.c = DeviceCompletion{};
-      if (cqe->res < 0) {
-        d.c.errno_ = cqe->res;
-      } else {
-        d.c.status = status_code(cqe->res);
-        d.c.dw0 = static_cast<uint32_t>(cqe->big_cqe[0]);
-        d.c.dw1 = static_cast<uint32_t>(cqe->big_cqe[0] >> 32);
-      }
-      if (++n == std::size(done)) break;
-    }
-    if (n == 0) return total;
-    io_uring_cq_advance(&ring_, static_cast<unsigned>(n));
-    for (size_t i = 0; i < n; ++i) {
-      Slot s = slots_[done[i].slot];
-      free_slots_.push_back(done[i].slot);
-      --in_flight_;
-      if (s.fn) s.fn(s.ctx, done[i].c);
-    }
-    total += n;
-  }
+  if (in_flight_ >= queue_depth_) return false;
+  return ring_->Submit(ns_fd_, info_.nsid, cmd, fn, ctx, &in_flight_);
 }
 
 size_t UringDevice::Poll(unsigned wait_us) {
-  Flush();
-  size_t n = Reap();
-  if (n > 0 || wait_us == 0 || in_flight_ == 0) return n;
-  __kernel_timespec ts{};
-  ts.tv_sec = wait_us / 1000000;
-  ts.tv_nsec = static_cast<long long>(wait_us % 1000000) * 1000;
-  io_uring_cqe* cqe = nullptr;
-  (void)io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);  // -ETIME: nothing yet
-  return Reap();
+  // Nothing of ours in flight: do not wait for another device's command.
+  return ring_->Poll(in_flight_ > 0 ? wait_us : 0);
 }
 
 DeviceCompletion UringDevice::Admin(const DeviceCommand& cmd) {
@@ -264,6 +162,25 @@ DeviceCompletion UringDevice::Admin(const DeviceCommand& cmd) {
 }
 
 }  // namespace linux_backend
+
+Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled) {
+  auto ring = std::make_shared<LinuxRing>(entries, polled);
+  int rc = ring->Init();
+  if (rc < 0) {
+    return Error{fmt::format("io_uring setup with 128-byte SQEs{} failed: {} (NVMe "
+                             "passthrough needs Linux 5.19 or later{})",
+                             polled ? " and IOPOLL" : "", strerror(-rc),
+                             polled ? ", polled passthrough 6.1" : "")};
+  }
+  return ring;
+}
+
+bool LinuxHasPollQueues(const LinuxDevicePaths& paths) {
+  if (paths.block.size() <= 5) return false;
+  auto v = linux_backend::read_sysfs_number(std::filesystem::path("/sys/block") /
+                                            paths.block.substr(5) / "queue" / "io_poll");
+  return v && *v == 1;
+}
 
 Result<LinuxDevicePaths> ResolveLinuxDevice(const std::string& path) {
   std::string name = path.substr(path.rfind('/') + 1);
@@ -364,16 +281,21 @@ Result<std::unique_ptr<Device>> OpenLinuxDevice(const std::string& path,
                              paths.generic, info.nsid, info.lba_size)};
   }
 
-  std::string generic = paths.generic;
-  auto dev = std::make_unique<linux_backend::UringDevice>(
-      std::move(info), std::move(paths), ns.release(), ctrl.release(),
-      std::max(1u, options.queue_depth));
-  rc = dev->InitRing();
-  if (rc < 0) {
-    return Error{fmt::format("{}: io_uring setup with 128-byte SQEs failed: {} (NVMe "
-                             "passthrough needs Linux 5.19 or later)",
-                             generic, strerror(-rc))};
+  std::shared_ptr<LinuxRing> ring = options.ring;
+  unsigned depth = std::max(1u, options.queue_depth);
+  if (!ring) {
+    bool polled = options.polling == LinuxPolling::kOn;
+    if (polled && !LinuxHasPollQueues(paths)) {
+      return Error{fmt::format("{}: polling asked for, but {} has no NVMe poll queues (boot the "
+                               "kernel with nvme.poll_queues=1)",
+                               paths.generic, paths.block)};
+    }
+    auto made = CreateLinuxRing(depth, polled);
+    if (!made) return Error{fmt::format("{}: {}", paths.generic, made.error().message)};
+    ring = std::move(made.value());
   }
+  auto dev = std::make_unique<linux_backend::UringDevice>(
+      std::move(info), std::move(paths), ns.release(), ctrl.release(), depth, std::move(ring));
   return std::unique_ptr<Device>(std::move(dev));
 }
 

@@ -21,6 +21,23 @@
 
 namespace salix::host {
 
+// An io_uring several devices can share (linux/uring_ring.h): one
+// io_uring_enter per Poll submits and reaps for all of them. Devices on one
+// ring are used from one thread at a time, all together.
+class LinuxRing;
+
+// How completions of passthrough commands are found.
+enum class LinuxPolling {
+  kOff,  // interrupts
+  // io_uring IOPOLL on the NVMe poll queues (the kernel booted with
+  // nvme.poll_queues=N; passthrough polling is Linux 6.1 and later). Every
+  // device must have poll queues, else opening fails. Not the default: the
+  // Salix guest kernel (Debian 6.1.0-57, 6.1.192) oopses in bio_poll under
+  // nvme_ns_chr_uring_cmd_iopoll within a second of polled passthrough
+  // (docs/BENCHMARKS.md, array-vs-md).
+  kOn,
+};
+
 struct LinuxDeviceOptions {
   // Commands in flight at once (the io_uring submission queue size).
   unsigned queue_depth = 128;
@@ -28,7 +45,15 @@ struct LinuxDeviceOptions {
   // must work while an engine holds the device, e.g. salixctl array status
   // reading superblocks of an array in use: they then race the holder).
   bool exclusive = true;
+  // The ring to submit on (shared with other devices); null: the device
+  // gets a ring of its own, polled or not as 'polling' says.
+  std::shared_ptr<LinuxRing> ring = nullptr;
+  LinuxPolling polling = LinuxPolling::kOff;
 };
+
+// A ring for 'entries' commands in flight over all its devices; polled
+// (IORING_SETUP_IOPOLL) or with interrupts.
+Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled);
 
 // Opens 'path' (/dev/ngXnY, /dev/nvmeXnY, or a bare "ng0n1"/"nvme0n1").
 // Errors name the device: missing, not an NVMe namespace, in use by another
@@ -46,6 +71,10 @@ struct LinuxDevicePaths {
 };
 Result<LinuxDevicePaths> ResolveLinuxDevice(const std::string& path);
 
+// Whether the namespace's block queue polls (/sys/block/nvmeXnY/queue/io_poll
+// is 1: the controller got NVMe poll queues).
+bool LinuxHasPollQueues(const LinuxDevicePaths& paths);
+
 // The generic devices of every Salix namespace on this machine, in
 // controller order (what the front ends use when no member is named).
 Result<std::vector<std::string>> ScanSalixNamespaces();
@@ -58,7 +87,9 @@ std::vector<std::string> SplitDeviceList(const std::string& list);
 // opens the array from its members, uses it and closes it.
 class LinuxArray {
  public:
-  // Opens every path (exclusively), then OpenArray over them. A member
+  // Opens every path (exclusively) on one shared ring (options.ring if
+  // given; else one made here, polled as options.polling says), then
+  // OpenArray over them. A member
   // that opens but does not answer a one-block read (a failed drive, e.g.
   // after salixctl array fail) is passed to OpenArray as missing, and a
   // note says so. Errors name the device.
@@ -79,6 +110,20 @@ class LinuxArray {
   const std::vector<Device*>& spares() const { return spares_; }
   // Members left out at open and why ("/dev/ng2n1: does not answer I/O ...").
   const std::vector<std::string>& notes() const { return notes_; }
+  // All members and spares share one ring; true when it polls, and how
+  // completions are found in words (polled, or interrupts and why).
+  bool polled() const { return polled_; }
+  const std::string& completion_note() const { return completion_note_; }
+  // io_uring_enter calls made on the shared ring so far.
+  uint64_t ring_enters() const;
+  // Registers the caller's I/O buffer region with the shared ring, so that
+  // requests whose data lies inside need no page pinning and mapping per
+  // NVMe command (io_uring fixed buffers, IORING_URING_CMD_FIXED). Checked
+  // with a one-block read into a buffer of the ring's own; an error (kernel
+  // without fixed-buffer passthrough) leaves nothing registered, and I/O
+  // works as before. REQUIRES: no I/O in flight; the region outlives the
+  // array or is unregistered with (nullptr, 0) first.
+  Result<bool> RegisterBuffer(void* base, size_t len);
   // Sync(); the array stays open.
   Result<bool> Close();
 
@@ -87,8 +132,11 @@ class LinuxArray {
   std::vector<std::unique_ptr<Device>> owned_;  // destroyed after array_
   std::vector<Device*> members_, spares_;
   std::vector<std::string> notes_;
+  std::string completion_note_;
+  std::shared_ptr<LinuxRing> ring_;
   std::unique_ptr<Array> array_;
   bool closed_ = false;
+  bool polled_ = false;
 };
 
 }  // namespace salix::host
