@@ -44,6 +44,12 @@ class CheckedFlash final : public Flash {
     if (s.ok()) lbas_written_ += count;
     return s;
   }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = Check(lba, count, kRightWrite, src.size()); !s.ok()) return s;
+    Status s = inner_.WriteFua(lba, count, src);
+    if (s.ok()) lbas_written_ += count;
+    return s;
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (Status s = Check(lba, count, kRightWrite, uint64_t{count} * lba_size());
         !s.ok()) {
@@ -94,6 +100,10 @@ class WindowFlash final : public Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();
     return inner_.Write(first_ + lba, count, src);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (!Inside(lba, count)) return Status::LbaOutOfRange();
+    return inner_.WriteFua(first_ + lba, count, src);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();

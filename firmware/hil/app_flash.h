@@ -49,6 +49,15 @@ class PersonalityFlash final : public apps::Flash {
     MemoryTransfer xfer({const_cast<uint8_t*>(src.data()), src.size()});
     return Book(p_.Write(Request(lba, count), xfer));
   }
+  // The personality's FUA write: on the ftl one, it completes when its own
+  // pages are programmed (and synced), not when the buffer drains.
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = Check(lba, count, src.size()); !s.ok()) return s;
+    MemoryTransfer xfer({const_cast<uint8_t*>(src.data()), src.size()});
+    IoRequest r = Request(lba, count);
+    r.fua = true;
+    return Book(p_.Write(r, xfer));
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (Status s = Check(lba, count, uint64_t{count} * lba_size()); !s.ok()) return s;
     return Book(p_.Deallocate(Request(lba, count)));
@@ -117,6 +126,10 @@ class SettlingFlash final : public apps::Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;
     return inner_.Write(lba, count, src);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;
+    return inner_.WriteFua(lba, count, src);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;
