@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <vector>
 
 #include "apps/domain.h"
 #include "apps/flash.h"
@@ -104,6 +105,14 @@ class WindowFlash final : public Flash {
   Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();
     return inner_.WriteFua(first_ + lba, count, src);
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> moved(writes.begin(), writes.end());
+    for (FuaWrite& w : moved) {
+      if (!Inside(w.lba, w.count)) return Status::LbaOutOfRange();
+      w.lba += first_;
+    }
+    return inner_.WriteFuaTogether(moved);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();

@@ -50,6 +50,20 @@ class Flash {
     Status s = Write(lba, count, src);
     return s.ok() ? Flush() : s;
   }
+  // Independent FUA writes issued together (no order among them): all
+  // durable when it returns OK; a cut may leave any subset. A device books
+  // them side by side; the default issues them one after another.
+  struct FuaWrite {
+    uint64_t lba;
+    uint32_t count;
+    std::span<const uint8_t> src;
+  };
+  virtual Status WriteFuaTogether(std::span<const FuaWrite> writes) {
+    for (const FuaWrite& w : writes) {
+      if (Status s = WriteFua(w.lba, w.count, w.src); !s.ok()) return s;
+    }
+    return Status();
+  }
   virtual Status Deallocate(uint64_t lba, uint32_t count) = 0;
   virtual Status Flush() = 0;
 

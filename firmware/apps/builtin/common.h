@@ -89,6 +89,11 @@ class CountingFlash final : public Flash {
     if (s.ok()) written_ += count;
     return s;
   }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    Status s = inner_.WriteFuaTogether(writes);
+    for (const FuaWrite& w : writes) written_ += s.ok() ? w.count : 0;
+    return s;
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     return inner_.Deallocate(lba, count);
   }

@@ -419,9 +419,22 @@ Status TransactionApp::Settle(Flash& log, Flash& device) {
   if (!recovered_ || !AnyPending()) return Status();
   // A record whose home copies failed (or whose commit failed after the
   // record was written) is applied now from the log, as recovery would.
+  // Only if its data check holds: the record and its data were written
+  // together, and a failed write may have left the data incomplete (then
+  // the record is void, as recovery would find it, and is retired).
+  std::vector<uint8_t> lba(lba_size_);
   for (Slot& slot : slots_) {
     if (slot.state != SlotState::kBusy) continue;
-    if (Status s = Apply(log, device, slot.extents); !s.ok()) return s;
+    uint32_t check = 0;
+    for (const Extent& e : slot.extents) {
+      for (uint32_t i = 0; i < e.count; i++) {
+        if (Status s = log.Read(e.log + i, 1, lba); !s.ok()) return s;
+        check = FoldCheck(check, Crc32c(lba));
+      }
+    }
+    if (check == slot.data_check) {
+      if (Status s = Apply(log, device, slot.extents); !s.ok()) return s;
+    }
     slot.state = SlotState::kApplied;
   }
   Status s = Checkpoint(log, device);
@@ -644,30 +657,9 @@ Status TransactionApp::WriteHomes(const Txn& txn, const std::vector<Extent>& ext
   return Status();
 }
 
-Status TransactionApp::MakeLogDurable(const Txn& txn, const std::vector<Extent>& extents,
-                                      Flash& log) {
-  // The DRAM copy again, with FUA: waits for these LBAs only. Without it
-  // (a transaction over kRamBytes), a Flush.
-  if (!txn.ram_ok) return log.Flush();
-  std::vector<uint8_t> buf;
-  for (const Extent& e : extents) {
-    for (uint32_t done = 0; done < e.count;) {
-      const uint32_t n = std::min(kChunkLbas, e.count - done);
-      buf.clear();
-      for (uint32_t i = 0; i < n; i++) {
-        const auto& d = txn.ram.at(e.home + done + i);
-        buf.insert(buf.end(), d.begin(), d.end());
-      }
-      if (Status s = log.WriteFua(e.log + done, n, buf); !s.ok()) return s;
-      done += n;
-    }
-  }
-  return Status();
-}
-
 Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home,
-                                    bool logged_durable, uint64_t* seq,
-                                    const char** what) {
+                                    std::span<const Flash::FuaWrite> logged,
+                                    uint64_t* seq, const char** what) {
   *seq = 0;
   const std::vector<Extent> extents = Extents(txn.lbas);
   uint32_t slot = TakeFreeSlot();
@@ -709,18 +701,31 @@ Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& 
   st.extents = extents;
   st.logs.clear();
   for (const auto& [home_lba, l] : txn.lbas) st.logs.push_back(l.log);
+  st.data_check = h.data_check;
+  // The commit point: the record and the logged data, FUA writes issued
+  // together - the data check makes a record whose data did not all make
+  // it read as absent. COMMIT writes its logged data again from DRAM (the
+  // WRITEs left it in the cache); without a DRAM copy, a Flush first.
   Status s;
-  if (!logged_durable) {
-    s = MakeLogDurable(txn, extents, log);
-    if (!s.ok()) {
-      *what = "writing the commit record (recovery decides)";
-      return s;
+  std::vector<std::vector<uint8_t>> bufs;
+  std::vector<Flash::FuaWrite> batch(logged.begin(), logged.end());
+  if (logged.empty() && !txn.ram_ok) s = log.Flush();
+  if (logged.empty() && txn.ram_ok) {
+    for (const Extent& e : extents) {
+      for (uint32_t done = 0; done < e.count; done += kChunkLbas) {
+        const uint32_t n = std::min(kChunkLbas, e.count - done);
+        std::vector<uint8_t>& buf = bufs.emplace_back();
+        for (uint32_t i = 0; i < n; i++) {
+          const auto& d = txn.ram.at(e.home + done + i);
+          buf.insert(buf.end(), d.begin(), d.end());
+        }
+        batch.push_back({e.log + done, n, {}});
+      }
     }
+    for (size_t i = 0; i < bufs.size(); i++) batch[i].src = bufs[i];
   }
-  // The commit point: the record, durable at completion (FUA). The logged
-  // data was written with FUA before it; the data check makes a record
-  // whose data did not all make it read as absent anyway.
-  s = log.WriteFua(uint64_t{slot} * slot_lbas_, slot_lbas_, rec);
+  batch.push_back({uint64_t{slot} * slot_lbas_, slot_lbas_, rec});
+  if (s.ok()) s = log.WriteFuaTogether(batch);
   if (!s.ok()) {
     *what = "writing the commit record (recovery decides)";
     return s;
@@ -759,7 +764,7 @@ Outcome TransactionApp::Commit(const struct Call& call) {
   uint64_t seq = next_seq_;
   if (!txn.lbas.empty()) {
     const char* what = "";
-    Status s = CommitLogged(c->txid, txn, log, home, false, &seq, &what);
+    Status s = CommitLogged(c->txid, txn, log, home, {}, &seq, &what);
     if (!s.ok()) {
       // A failure before the record leaves the transaction open.
       if (seq != 0) txns_.erase(it);
@@ -854,19 +859,20 @@ Outcome TransactionApp::Exec(const struct Call& call) {
                                    "fragmented log, at most {}",
                                    Extents(txn.lbas).size(), SALIX_TXN_MAX_EXTENTS)));
   }
+  // The log data goes with the record (CommitLogged), in runs of
+  // consecutive log LBAs.
+  std::vector<Flash::FuaWrite> writes;
   for (size_t i = 0; i < logs.size();) {
     size_t k = 1;
     while (i + k < logs.size() && logs[i + k] == logs[i] + k) k++;
-    Status s = log.WriteFua(logs[i], static_cast<uint32_t>(k),
-                            {image.data() + i * lba_size_, k * uint64_t{lba_size_}});
-    // No record names these LBAs yet: they stay free.
-    if (!s.ok()) return finish(FailFlash(s, "writing the transaction log"));
+    writes.push_back({logs[i], static_cast<uint32_t>(k),
+                      {image.data() + i * lba_size_, k * uint64_t{lba_size_}}});
     i += k;
   }
   for (uint32_t l : logs) free_.erase(l);
   uint64_t seq = 0;
   const char* what = "";
-  Status s = CommitLogged(0, txn, log, home, true, &seq, &what);
+  Status s = CommitLogged(0, txn, log, home, writes, &seq, &what);
   if (!s.ok()) {
     if (seq == 0) free_.insert(logs.begin(), logs.end());
     return finish(FailFlash(s, what));

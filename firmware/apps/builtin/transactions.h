@@ -158,6 +158,7 @@ class TransactionApp final : public App {
   struct Slot {
     SlotState state = SlotState::kFree;
     uint64_t seq = 0;
+    uint32_t data_check = 0;
     std::vector<Extent> extents;
     std::vector<uint32_t> logs;  // log LBAs to free with the slot
   };
@@ -180,12 +181,11 @@ class TransactionApp final : public App {
   std::vector<uint32_t> TakeLog(uint64_t n, Flash& log, Flash& home);
   // Commits a logged transaction (COMMIT and EXEC); 'seq' is set when the
   // record was written. Leaves txn as it was on failure before the record.
-  // 'logged_durable': the logged data was written with FUA (EXEC); else it
-  // is made durable first (MakeLogDurable).
+  // 'logged': EXEC's log writes, issued with the record; empty for
+  // COMMIT, whose logged data is written again from DRAM with it.
   Status CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home,
-                      bool logged_durable, uint64_t* seq, const char** what);
-  // Rewrites the logged data from DRAM with FUA (or Flushes the log).
-  Status MakeLogDurable(const Txn& txn, const std::vector<Extent>& extents, Flash& log);
+                      std::span<const Flash::FuaWrite> logged, uint64_t* seq,
+                      const char** what);
   // Writes the next anchor generation (FUA): records with seq < 'oldest'
   // are retired.
   Status WriteAnchor(Flash& log, uint64_t oldest);

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -51,6 +52,15 @@ class PowerCutFlash final : public Flash {
   }
   Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     return Put(lba, count, src, true);
+  }
+  // In a random order: a cut may leave any of them, in any combination.
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> order(writes.begin(), writes.end());
+    std::shuffle(order.begin(), order.end(), rng_);
+    for (const FuaWrite& w : order) {
+      if (Status s = Put(w.lba, w.count, w.src, true); !s.ok()) return s;
+    }
+    return Status();
   }
 
   Status Deallocate(uint64_t lba, uint32_t count) override {
@@ -163,6 +173,16 @@ class SubFlash final : public Flash {
   Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (count == 0 || lba >= count_ || count > count_ - lba) return Status::LbaOutOfRange();
     return base_.WriteFua(first_ + lba, count, src);
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> moved(writes.begin(), writes.end());
+    for (FuaWrite& w : moved) {
+      if (w.count == 0 || w.lba >= count_ || w.count > count_ - w.lba) {
+        return Status::LbaOutOfRange();
+      }
+      w.lba += first_;
+    }
+    return base_.WriteFuaTogether(moved);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (count == 0 || lba >= count_ || count > count_ - lba) return Status::LbaOutOfRange();
