@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include <string>
+#include <vector>
 
 #include "apps/domain.h"
 #include "apps/flash.h"
@@ -41,6 +42,12 @@ class CheckedFlash final : public Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (Status s = Check(lba, count, kRightWrite, src.size()); !s.ok()) return s;
     Status s = inner_.Write(lba, count, src);
+    if (s.ok()) lbas_written_ += count;
+    return s;
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = Check(lba, count, kRightWrite, src.size()); !s.ok()) return s;
+    Status s = inner_.WriteFua(lba, count, src);
     if (s.ok()) lbas_written_ += count;
     return s;
   }
@@ -94,6 +101,18 @@ class WindowFlash final : public Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();
     return inner_.Write(first_ + lba, count, src);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (!Inside(lba, count)) return Status::LbaOutOfRange();
+    return inner_.WriteFua(first_ + lba, count, src);
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> moved(writes.begin(), writes.end());
+    for (FuaWrite& w : moved) {
+      if (!Inside(w.lba, w.count)) return Status::LbaOutOfRange();
+      w.lba += first_;
+    }
+    return inner_.WriteFuaTogether(moved);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (!Inside(lba, count)) return Status::LbaOutOfRange();

@@ -13,8 +13,10 @@
 //    writes on a simulated power cut.
 //
 // Durability: a Write is durable once Flush() returns (or when the
-// namespace has no volatile write cache). Apps that promise atomicity
-// (transactions) order their writes with Flush().
+// namespace has no volatile write cache); a WriteFua (NVMe Force Unit
+// Access) is durable when it returns OK, and waits only for its own LBAs,
+// where a Flush waits for everything any writer left in the cache. Apps
+// that promise atomicity (transactions) order their writes with these.
 //
 // Thread-safety: one invocation uses a Flash from one thread (the
 // controller's worker thread in the device).
@@ -41,6 +43,27 @@ class Flash {
   // REQUIRES: as Read, src.size() == count * lba_size().
   virtual Status Write(uint64_t lba, uint32_t count,
                        std::span<const uint8_t> src) = 0;
+  // As Write, and durable when it returns OK (on an error: as a Write cut
+  // off at any point). The default, for Flashes without FUA, is a Write
+  // then a Flush: as durable, but it waits for the whole cache.
+  virtual Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) {
+    Status s = Write(lba, count, src);
+    return s.ok() ? Flush() : s;
+  }
+  // Independent FUA writes issued together (no order among them): all
+  // durable when it returns OK; a cut may leave any subset. A device books
+  // them side by side; the default issues them one after another.
+  struct FuaWrite {
+    uint64_t lba;
+    uint32_t count;
+    std::span<const uint8_t> src;
+  };
+  virtual Status WriteFuaTogether(std::span<const FuaWrite> writes) {
+    for (const FuaWrite& w : writes) {
+      if (Status s = WriteFua(w.lba, w.count, w.src); !s.ok()) return s;
+    }
+    return Status();
+  }
   virtual Status Deallocate(uint64_t lba, uint32_t count) = 0;
   virtual Status Flush() = 0;
 

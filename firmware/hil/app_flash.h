@@ -49,6 +49,32 @@ class PersonalityFlash final : public apps::Flash {
     MemoryTransfer xfer({const_cast<uint8_t*>(src.data()), src.size()});
     return Book(p_.Write(Request(lba, count), xfer));
   }
+  // The personality's FUA write: on the ftl one, it completes when its own
+  // pages are programmed (and synced), not when the buffer drains.
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = Check(lba, count, src.size()); !s.ok()) return s;
+    MemoryTransfer xfer({const_cast<uint8_t*>(src.data()), src.size()});
+    IoRequest r = Request(lba, count);
+    r.fua = true;
+    return Book(p_.Write(r, xfer));
+  }
+  // Issued at the same time (the ftl programs them on their dies in
+  // parallel); complete when the last one is.
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    const uint64_t start = now_;
+    uint64_t end = now_;
+    for (const FuaWrite& w : writes) {
+      now_ = start;
+      Status s = WriteFua(w.lba, w.count, w.src);
+      end = std::max(end, now_);
+      if (!s.ok()) {
+        now_ = end;
+        return s;
+      }
+    }
+    now_ = end;
+    return Status();
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (Status s = Check(lba, count, uint64_t{count} * lba_size()); !s.ok()) return s;
     return Book(p_.Deallocate(Request(lba, count)));
@@ -117,6 +143,16 @@ class SettlingFlash final : public apps::Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;
     return inner_.Write(lba, count, src);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;
+    return inner_.WriteFua(lba, count, src);
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    for (const FuaWrite& w : writes) {
+      if (Status s = settler_.Before(inner_, w.lba, w.count); !s.ok()) return s;
+    }
+    return inner_.WriteFuaTogether(writes);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (Status s = settler_.Before(inner_, lba, count); !s.ok()) return s;

@@ -84,6 +84,16 @@ class CountingFlash final : public Flash {
     if (s.ok()) written_ += count;
     return s;
   }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    Status s = inner_.WriteFua(lba, count, src);
+    if (s.ok()) written_ += count;
+    return s;
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    Status s = inner_.WriteFuaTogether(writes);
+    for (const FuaWrite& w : writes) written_ += s.ok() ? w.count : 0;
+    return s;
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     return inner_.Deallocate(lba, count);
   }

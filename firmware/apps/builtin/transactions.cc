@@ -12,6 +12,7 @@ namespace {
 
 constexpr uint32_t kRecordMagicV1 = 0x5854584Du;  // "MXTX": no data check
 constexpr uint32_t kRecordMagic = 0x3254584Du;    // "MXT2"
+constexpr uint32_t kAnchorMagic = 0x4154584Du;    // "MXTA"
 constexpr uint32_t kV1CommitSlots = 4;            // the first format's layout
 constexpr uint32_t kChunkLbas = 64;               // LBAs per copy step
 
@@ -30,6 +31,17 @@ struct RecordHeader {
 };
 static_assert(sizeof(RecordHeader) == 40);
 constexpr size_t kV1HeaderBytes = 32;
+
+// An anchor: records with seq < oldest are retired. Two anchor LBAs, the
+// generation written alternately to each; the valid one with the higher
+// generation counts. The CRC covers the block with crc = 0.
+struct AnchorBlock {
+  uint32_t magic;
+  uint32_t crc;
+  uint64_t generation;
+  uint64_t oldest;
+};
+static_assert(sizeof(AnchorBlock) == 24);
 
 struct RecordExtent {
   uint64_t home;
@@ -88,12 +100,14 @@ bool TransactionApp::Layout(const Flash& log, std::string* why) {
       sizeof(RecordHeader) + SALIX_TXN_MAX_EXTENTS * sizeof(RecordExtent);
   slot_lbas_ = (bytes + lba_size_ - 1) / lba_size_;
   data_first_ = uint64_t{kCommitSlots} * slot_lbas_;
-  if (log.lba_count() < data_first_ + 16 || log.lba_count() > UINT32_MAX) {
+  const uint64_t need = data_first_ + kAnchorLbas + kMinLogLbas;
+  if (log.lba_count() < need || log.lba_count() > UINT32_MAX) {
     *why = fmt::format("private region of {} LBAs: need {} to {}",
-                       log.lba_count(), data_first_ + 16, UINT32_MAX);
+                       log.lba_count(), need, UINT32_MAX);
     return false;
   }
-  data_lbas_ = log.lba_count() - data_first_;
+  anchor_first_ = log.lba_count() - kAnchorLbas;
+  data_lbas_ = anchor_first_ - data_first_;
   return true;
 }
 
@@ -127,18 +141,40 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
   free_.clear();
   slots_.fill(Slot{});
 
-  // Valid records, by sequence number. 'cleared': records whose data check
-  // failed; they are zeroed too, so that reused log LBAs can never complete
-  // them later.
+  // The anchor: records older than 'oldest' are retired.
+  std::vector<uint8_t> lba(lba_size_);
+  uint64_t oldest = 0;
+  anchor_gen_ = 0;
+  for (uint32_t a = 0; a < kAnchorLbas; a++) {
+    Status s = log.Read(anchor_first_ + a, 1, lba);
+    if (!s.ok()) {
+      recovery_error_ = fmt::format("reading anchor {}: {}", a, s.ToString());
+      return s;
+    }
+    AnchorBlock b;
+    std::memcpy(&b, lba.data(), sizeof(b));
+    const uint32_t crc = b.crc;
+    b.crc = 0;
+    if (b.magic != kAnchorMagic ||
+        crc != Crc32c({reinterpret_cast<const uint8_t*>(&b), sizeof(b)}) ||
+        b.generation < anchor_gen_) {
+      continue;
+    }
+    anchor_gen_ = b.generation;
+    oldest = b.oldest;
+  }
+
+  // Valid records, by sequence number. 'cleared': a record whose data check
+  // failed; it is retired too, so that reused log LBAs can never complete
+  // it later.
   struct Found {
     uint64_t seq;
     uint32_t slot;
     std::vector<Extent> extents;
   };
   std::vector<Found> found;
-  std::vector<uint32_t> cleared;
+  bool cleared = false;
   std::vector<uint8_t> buf(uint64_t{slot_lbas_} * lba_size_);
-  std::vector<uint8_t> lba(lba_size_);
   uint64_t max_seq = 0;
   for (uint32_t slot = 0; slot < kCommitSlots; slot++) {
     Status s = log.Read(uint64_t{slot} * slot_lbas_, slot_lbas_, buf);
@@ -156,6 +192,8 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
     uint32_t crc = Crc32c({reinterpret_cast<const uint8_t*>(&zero_crc), head});
     crc = Crc32c(std::span<const uint8_t>(buf).subspan(head, len - head), crc);
     if (crc != h->crc) continue;
+    max_seq = std::max(max_seq, h->seq);
+    if (h->seq < oldest) continue;  // retired
     // The first format kept its log data from LBA kV1CommitSlots * slot_lbas.
     const uint64_t log_first = v1 ? uint64_t{kV1CommitSlots} * slot_lbas_ : data_first_;
     Found f{h->seq, slot, {}};
@@ -163,7 +201,9 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
     for (uint32_t i = 0; i < h->extents; i++) {
       auto e = Decode<RecordExtent>(
           std::span<const uint8_t>(buf).subspan(head + i * sizeof(RecordExtent)));
-      sane = sane && RangeWithin(e->log, e->count, data_first_ + data_lbas_) &&
+      // (The whole region: before the anchors, the format before this one
+      // kept log data in their LBAs too.)
+      sane = sane && RangeWithin(e->log, e->count, log.lba_count()) &&
              e->log >= log_first && RangeWithin(e->home, e->count, device.lba_count());
       f.extents.push_back({e->home, e->log, e->count});
     }
@@ -179,10 +219,9 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
           h->seq, slot);
       return Status::InternalError();
     }
-    max_seq = std::max(max_seq, h->seq);
     if (!v1) {
-      // Data and record were made durable by one Flush: the record counts
-      // only if all of its data made it.
+      // Data and record were written independently: the record counts only
+      // if all of its data made it.
       uint32_t check = 0;
       for (const Extent& e : f.extents) {
         for (uint32_t i = 0; i < e.count && s.ok(); i++) {
@@ -197,7 +236,7 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       }
       if (check != h->data_check) {
         discarded_++;
-        cleared.push_back(slot);
+        cleared = true;
         continue;
       }
     }
@@ -213,24 +252,15 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
       return s;
     }
   }
-  if (!found.empty() || !cleared.empty()) {
-    // Oldest first, each zero flushed before the next: a cut leaves a
-    // suffix of the records valid, and replaying a suffix again is right.
-    // Then the ones whose data check failed (not replayed), so their log
-    // LBAs can be reused.
+  // Every record found (replayed or not) is retired at once by one anchor,
+  // once the replayed home copies are durable; a cut before the anchor is
+  // durable leaves the same records to replay again, which is right.
+  next_seq_ = std::max(max_seq + 1, oldest);
+  if (!found.empty() || cleared) {
     Status s = found.empty() ? Status() : device.Flush();
-    std::vector<uint8_t> zero(lba_size_, 0);
-    for (const Found& f : found) {
-      if (s.ok()) s = log.Write(uint64_t{f.slot} * slot_lbas_, 1, zero);
-      if (s.ok()) s = log.Flush();
-    }
-    for (uint32_t slot : cleared) {
-      if (!s.ok()) break;
-      s = log.Write(uint64_t{slot} * slot_lbas_, 1, zero);
-    }
-    if (s.ok()) s = log.Flush();
+    if (s.ok()) s = WriteAnchor(log, next_seq_);
     if (!s.ok()) {
-      recovery_error_ = fmt::format("clearing replayed commits: {}", s.ToString());
+      recovery_error_ = fmt::format("retiring replayed commits: {}", s.ToString());
       return s;
     }
   }
@@ -238,7 +268,6 @@ Status TransactionApp::Recover(Flash& log, Flash& device) {
   for (uint64_t l = data_first_; l < data_first_ + data_lbas_; l++) {
     free_.insert(static_cast<uint32_t>(l));
   }
-  next_seq_ = max_seq + 1;
   id_salt_ = Mix64(log.now_ns() ^ (next_seq_ << 20) ^ id_salt_);
   recovered_ = true;
   return Status();
@@ -349,13 +378,36 @@ bool TransactionApp::Pending(uint64_t lba, uint64_t count) const {
   return false;
 }
 
-Status TransactionApp::Sync(Flash& log, Flash& home) {
+Status TransactionApp::WriteAnchor(Flash& log, uint64_t oldest) {
+  // To the anchor LBA not holding the newest valid generation: a torn write
+  // leaves that one, which retires less - replaying records whose home
+  // copies are durable and whose log LBAs were not reused is harmless.
+  AnchorBlock b{kAnchorMagic, 0, anchor_gen_ + 1, oldest};
+  b.crc = Crc32c({reinterpret_cast<const uint8_t*>(&b), sizeof(b)});
+  std::vector<uint8_t> lba(lba_size_, 0);
+  std::memcpy(lba.data(), &b, sizeof(b));
+  Status s = log.WriteFua(anchor_first_ + b.generation % kAnchorLbas, 1, lba);
+  if (s.ok()) anchor_gen_ = b.generation;
+  return s;
+}
+
+Status TransactionApp::Checkpoint(Flash& log, Flash& home) {
+  bool applied = false;
+  uint64_t oldest = next_seq_;  // the oldest record that must stay live
+  for (const Slot& slot : slots_) {
+    applied = applied || slot.state == SlotState::kApplied;
+    if (slot.state == SlotState::kBusy) oldest = std::min(oldest, slot.seq);
+  }
+  if (!applied) return Status();
+  // The home copies of every applied record durable, then the anchor that
+  // retires them (durable at completion). Only then are their slots and
+  // log LBAs reused, so a record still live on flash never names
+  // rewritten log LBAs.
   Status s = home.Flush();
-  if (s.ok()) s = log.Flush();
+  if (s.ok()) s = WriteAnchor(log, oldest);
   if (!s.ok()) return s;
-  epoch_++;
   for (Slot& slot : slots_) {
-    if (slot.state == SlotState::kZeroed && slot.epoch < epoch_) {
+    if (slot.state == SlotState::kApplied && slot.seq < oldest) {
       free_.insert(slot.logs.begin(), slot.logs.end());
       slot = Slot{};
     }
@@ -363,70 +415,38 @@ Status TransactionApp::Sync(Flash& log, Flash& home) {
   return s;
 }
 
-void TransactionApp::Retire(Flash& log) {
-  // Only the oldest record, and only one zero per Sync: zeros become
-  // durable in sequence order, so after any cut the valid records are a
-  // suffix of the commits (plus the one being retired), and replaying them
-  // in order never puts older data over a newer commit's.
-  uint32_t oldest = kCommitSlots;
-  for (uint32_t i = 0; i < kCommitSlots; i++) {
-    const Slot& slot = slots_[i];
-    if (slot.state == SlotState::kFree) continue;
-    if (slot.state == SlotState::kZeroed) return;  // its zero is not durable yet
-    if (oldest == kCommitSlots || slot.seq < slots_[oldest].seq) oldest = i;
-  }
-  if (oldest == kCommitSlots) return;
-  Slot& slot = slots_[oldest];
-  if (slot.state != SlotState::kApplied || slot.epoch >= epoch_) return;
-  // A failed zero leaves a valid record whose home copies are durable:
-  // replaying it is harmless, and the next Retire tries again.
-  std::vector<uint8_t> zero(lba_size_, 0);
-  if (log.Write(uint64_t{oldest} * slot_lbas_, 1, zero).ok()) {
-    slot.state = SlotState::kZeroed;
-    slot.epoch = epoch_;
-  }
-}
-
-Status TransactionApp::Reclaim(Flash& log, Flash& home) {
-  // Each round: a Sync (the last zero durable, the oldest home copies
-  // too), then the next zero. Bounded: one record per round.
-  for (uint32_t round = 0; round <= kCommitSlots + 1; round++) {
-    if (Status s = Sync(log, home); !s.ok()) return s;
-    bool retirable = false;
-    for (const Slot& slot : slots_) {
-      retirable = retirable || slot.state == SlotState::kApplied;
-    }
-    if (!retirable) return Status();
-    Retire(log);
-  }
-  return Status();
-}
-
 Status TransactionApp::Settle(Flash& log, Flash& device) {
   if (!recovered_ || !AnyPending()) return Status();
   // A record whose home copies failed (or whose commit failed after the
   // record was written) is applied now from the log, as recovery would.
+  // Only if its data check holds: the record and its data were written
+  // together, and a failed write may have left the data incomplete (then
+  // the record is void, as recovery would find it, and is retired).
+  std::vector<uint8_t> lba(lba_size_);
   for (Slot& slot : slots_) {
     if (slot.state != SlotState::kBusy) continue;
-    if (Status s = Apply(log, device, slot.extents); !s.ok()) return s;
+    uint32_t check = 0;
+    for (const Extent& e : slot.extents) {
+      for (uint32_t i = 0; i < e.count; i++) {
+        if (Status s = log.Read(e.log + i, 1, lba); !s.ok()) return s;
+        check = FoldCheck(check, Crc32c(lba));
+      }
+    }
+    if (check == slot.data_check) {
+      if (Status s = Apply(log, device, slot.extents); !s.ok()) return s;
+    }
     slot.state = SlotState::kApplied;
-    slot.epoch = epoch_;
   }
-  Status s = Reclaim(log, device);
-  if (s.ok() && AnyPending()) s = Status::InternalError();  // a zero failed
+  Status s = Checkpoint(log, device);
+  if (s.ok() && AnyPending()) s = Status::InternalError();
   return s;
 }
 
 std::vector<uint32_t> TransactionApp::TakeLog(uint64_t n, Flash& log, Flash& home) {
   if (free_.size() < n) {
-    // Log LBAs held by retired-but-not-yet-durable records come back after
-    // two Syncs; records not applied (kBusy) stay.
-    bool reclaimable = false;
-    for (const Slot& slot : slots_) {
-      reclaimable = reclaimable || slot.state == SlotState::kApplied ||
-                    slot.state == SlotState::kZeroed;
-    }
-    if (reclaimable) (void)Reclaim(log, home);
+    // Log LBAs held by applied records come back with a checkpoint;
+    // records not applied (kBusy) keep theirs.
+    (void)Checkpoint(log, home);
   }
   if (free_.size() < n || n == 0) return {};
   // The first run of n consecutive LBAs (one write), else the first n.
@@ -638,14 +658,15 @@ Status TransactionApp::WriteHomes(const Txn& txn, const std::vector<Extent>& ext
 }
 
 Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home,
+                                    std::span<const Flash::FuaWrite> logged,
                                     uint64_t* seq, const char** what) {
   *seq = 0;
   const std::vector<Extent> extents = Extents(txn.lbas);
   uint32_t slot = TakeFreeSlot();
   if (slot == kCommitSlots) {
-    // Every slot waits for a Flush (only when commits do not flush, e.g.
-    // after failures): retire what can be retired.
-    (void)Reclaim(log, home);
+    // Every slot holds a live record: retire the applied ones (the one
+    // device-wide Flush in kCommitSlots commits).
+    (void)Checkpoint(log, home);
     slot = TakeFreeSlot();
   }
   if (slot == kCommitSlots) {
@@ -676,27 +697,45 @@ Status TransactionApp::CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& 
   // decides.
   Slot& st = slots_[slot];
   st.state = SlotState::kBusy;
-  st.epoch = epoch_;
   st.seq = *seq;
   st.extents = extents;
   st.logs.clear();
   for (const auto& [home_lba, l] : txn.lbas) st.logs.push_back(l.log);
-  Status s = log.Write(uint64_t{slot} * slot_lbas_, slot_lbas_, rec);
-  // The commit point: data and record durable together. It also makes the
-  // home copies of earlier commits durable.
-  if (s.ok()) s = Sync(log, home);
+  st.data_check = h.data_check;
+  // The commit point: the record and the logged data, FUA writes issued
+  // together - the data check makes a record whose data did not all make
+  // it read as absent. COMMIT writes its logged data again from DRAM (the
+  // WRITEs left it in the cache); without a DRAM copy, a Flush first.
+  Status s;
+  std::vector<std::vector<uint8_t>> bufs;
+  std::vector<Flash::FuaWrite> batch(logged.begin(), logged.end());
+  if (logged.empty() && !txn.ram_ok) s = log.Flush();
+  if (logged.empty() && txn.ram_ok) {
+    for (const Extent& e : extents) {
+      for (uint32_t done = 0; done < e.count; done += kChunkLbas) {
+        const uint32_t n = std::min(kChunkLbas, e.count - done);
+        std::vector<uint8_t>& buf = bufs.emplace_back();
+        for (uint32_t i = 0; i < n; i++) {
+          const auto& d = txn.ram.at(e.home + done + i);
+          buf.insert(buf.end(), d.begin(), d.end());
+        }
+        batch.push_back({e.log + done, n, {}});
+      }
+    }
+    for (size_t i = 0; i < bufs.size(); i++) batch[i].src = bufs[i];
+  }
+  batch.push_back({uint64_t{slot} * slot_lbas_, slot_lbas_, rec});
+  if (s.ok()) s = log.WriteFuaTogether(batch);
   if (!s.ok()) {
     *what = "writing the commit record (recovery decides)";
     return s;
   }
-  Retire(log);
   s = WriteHomes(txn, extents, log, home);
   if (!s.ok()) {
     *what = "committed, but copying to the home LBAs failed (recovery replays it)";
     return s;
   }
   st.state = SlotState::kApplied;
-  st.epoch = epoch_;
   return s;
 }
 
@@ -725,7 +764,7 @@ Outcome TransactionApp::Commit(const struct Call& call) {
   uint64_t seq = next_seq_;
   if (!txn.lbas.empty()) {
     const char* what = "";
-    Status s = CommitLogged(c->txid, txn, log, home, &seq, &what);
+    Status s = CommitLogged(c->txid, txn, log, home, {}, &seq, &what);
     if (!s.ok()) {
       // A failure before the record leaves the transaction open.
       if (seq != 0) txns_.erase(it);
@@ -820,19 +859,20 @@ Outcome TransactionApp::Exec(const struct Call& call) {
                                    "fragmented log, at most {}",
                                    Extents(txn.lbas).size(), SALIX_TXN_MAX_EXTENTS)));
   }
+  // The log data goes with the record (CommitLogged), in runs of
+  // consecutive log LBAs.
+  std::vector<Flash::FuaWrite> writes;
   for (size_t i = 0; i < logs.size();) {
     size_t k = 1;
     while (i + k < logs.size() && logs[i + k] == logs[i] + k) k++;
-    Status s = log.Write(logs[i], static_cast<uint32_t>(k),
-                         {image.data() + i * lba_size_, k * uint64_t{lba_size_}});
-    // No record names these LBAs yet: they stay free.
-    if (!s.ok()) return finish(FailFlash(s, "writing the transaction log"));
+    writes.push_back({logs[i], static_cast<uint32_t>(k),
+                      {image.data() + i * lba_size_, k * uint64_t{lba_size_}}});
     i += k;
   }
   for (uint32_t l : logs) free_.erase(l);
   uint64_t seq = 0;
   const char* what = "";
-  Status s = CommitLogged(0, txn, log, home, &seq, &what);
+  Status s = CommitLogged(0, txn, log, home, writes, &seq, &what);
   if (!s.ok()) {
     if (seq == 0) free_.insert(logs.begin(), logs.end());
     return finish(FailFlash(s, what));

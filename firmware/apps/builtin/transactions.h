@@ -11,49 +11,64 @@
 //
 // Private region layout (LBAs of the region):
 //   [0, kCommitSlots * slot_lbas)   commit slots: a commit record each
-//   [kCommitSlots * slot_lbas, end) log data, one home LBA per log LBA
+//   [kCommitSlots * slot_lbas, end - kAnchorLbas)
+//                                   log data, one home LBA per log LBA
+//   [end - kAnchorLbas, end)        two anchors (ping-pong)
 // A commit record names the transaction's extents (home LBA, log LBA,
-// count), carries a check of the logged data (CRC32C over the CRC32C of
-// every logged LBA, in extent order) and is protected by a CRC32C over its
-// own length, so a torn record, or a record whose data did not all reach
-// flash, reads as absent. Records live only in slots, which never hold
-// caller data, so a caller cannot forge one through what it logs.
+// count) and its sequence number, carries a check of the logged data
+// (CRC32C over the CRC32C of every logged LBA, in extent order) and is
+// protected by a CRC32C over its own length, so a torn record, or a record
+// whose data did not all reach flash, reads as absent. Records live only in
+// slots, which never hold caller data, so a caller cannot forge one through
+// what it logs. An anchor names the oldest live sequence number: records
+// below it are retired (dead) whatever their slot still holds.
 //
-// Commit: one durable step. The record goes to a free slot next to the
-// logged data (both in the write cache), then one Flush makes data and
-// record durable together - the commit point; the data check is what makes
-// one Flush enough (the older design flushed the data, then the record).
-// The home copies are then written from the app's DRAM copy of the logged
-// data (read back from the log only for transactions over kRamBytes) and
-// left in the write cache; the commit completes without waiting for them.
+// Commit: FUA writes only, so it waits for its own pages and not for what
+// other streams left in the write cache (a Flush is device-wide). EXEC
+// writes the log data with FUA; COMMIT writes the logged data again from
+// the app's DRAM copy with FUA (or Flushes, for a transaction over
+// kRamBytes). Then the record with FUA: the commit point. Data and record
+// need no order between them - the data check voids a record whose data is
+// not all there. The home copies are then written from DRAM and left in
+// the write cache; the commit completes without waiting for them.
 //
-// Retiring records lazily: a record stays valid until a later Flush has
-// made its home copies durable. The next commit's Flush does that for the
-// commit before it, so each commit zeroes that record (in the cache;
-// durable at the commit after) and a slot, with its log LBAs, is reused
-// once the zero is durable: a record still valid on flash never names log
-// LBAs that were rewritten, so replaying it is safe. Records are zeroed
-// oldest first, one per Flush, so after any cut the valid records are a
-// suffix of the commits and replaying them in order never puts older data
-// over a newer commit's (recovery clears records in the same order).
-// Steady state: three slots in use, no Flush beyond one per commit.
+// Retiring records in batches: a record stays live until its home copies
+// are durable and an anchor retires it. A commit that finds every slot
+// live checkpoints first: one Flush (every applied record's home copies
+// durable), then the next anchor generation with FUA, naming the oldest
+// record that must stay (next_seq, or the oldest record whose home copies
+// failed); only when it has completed are those slots and their log LBAs
+// reused, so a live record on flash never names rewritten log LBAs, and a
+// reused slot's old record is dead by the anchor even if the new one tears.
+// So one device-wide Flush per kCommitSlots commits, not one per commit.
+// The anchors alternate (generation g in anchor g % 2) and recovery takes
+// the valid one of higher generation: a torn anchor leaves the previous
+// one, which retires less - replaying records whose home copies are
+// durable and whose log LBAs were not reused is harmless. The live records
+// are always every record from the anchor's sequence number on, so
+// replaying them in order never puts older data over a newer commit's.
 //
-// The catch, and the hook for it: a valid record replays its data over
+// The catch, and the hook for it: a live record replays its data over
 // whatever is at home. If anyone else writes a home LBA of a pending
 // (unretired) record and that write becomes durable, a power cut would
 // replay the older transaction over it. So every other writer - host Write,
 // Write Zeroes, Deallocate, Copy, and other apps' writes - asks Pending()
-// first and, on an overlap, calls Settle(): Flush (home copies durable),
-// zero the records, Flush (zeros durable), then the write proceeds. The HIL
-// does this (hil/app_builtins.cc); a commit after such a write is a new
-// record with a higher sequence number, replayed after the older one.
+// first and, on an overlap, calls Settle(): a checkpoint (Flush, anchor),
+// then the write proceeds. The HIL does this (hil/app_builtins.cc); a
+// commit after such a write is a new record with a higher sequence number,
+// replayed after the older one.
 //
-// Recovery replays every valid record whose data check holds, in sequence
-// order, to the home LBAs, flushes, clears the slots and flushes again; log
-// data of transactions without a valid record is dropped. Recovery may
-// itself be cut and rerun: replay is idempotent. Records of the first
-// format (magic "MXTX", written after a Flush of their data, so without a
-// data check) are still replayed.
+// Recovery reads the anchors, replays every live record whose data check
+// holds, in sequence order, to the home LBAs, flushes, and writes an
+// anchor past every record it found (data check failed or not); log data
+// of transactions without a live record is dropped. Recovery may itself be
+// cut and rerun: replay is idempotent. Records of the first format (magic
+// "MXTX", written after a Flush of their data, so without a data check)
+// and of the second (zeroed one by one instead of anchored; no anchor
+// means every record is live) are still replayed. Upgrading from those
+// with records pending and a nearly full log is the one case where an
+// anchor LBA may hold logged caller data: a forged anchor could then drop
+// those records.
 //
 // Protection: home ranges are checked against the caller's domain at every
 // log-write and read and again at commit (the committing caller may not be
@@ -80,14 +95,16 @@
 namespace salix::apps::builtin {
 
 struct TransactionOptions {
-  // Size of the private region; at least kCommitSlots commit slots plus 16
-  // log LBAs.
+  // Size of the private region; at least kCommitSlots commit slots,
+  // kAnchorLbas anchors and kMinLogLbas log LBAs.
   uint64_t private_lbas = 8192;
 };
 
 class TransactionApp final : public App {
  public:
   static constexpr uint32_t kCommitSlots = 16;
+  static constexpr uint32_t kAnchorLbas = 2;
+  static constexpr uint32_t kMinLogLbas = 14;
   // Logged data an open transaction keeps in DRAM for its home copies.
   static constexpr uint64_t kRamBytes = 256 * 1024;
 
@@ -134,13 +151,14 @@ class TransactionApp final : public App {
     uint32_t count;
   };
   // A slot's life: free -> busy (record written; home copies not yet, or
-  // they failed) -> applied (home copies in the cache at flush epoch
-  // 'epoch') -> zeroed (zero in the cache at 'epoch') -> free.
-  enum class SlotState : uint8_t { kFree, kBusy, kApplied, kZeroed };
+  // they failed) -> applied (home copies written, maybe only to the cache)
+  // -> free (a checkpoint made the home copies durable and the anchor
+  // retired the record).
+  enum class SlotState : uint8_t { kFree, kBusy, kApplied };
   struct Slot {
     SlotState state = SlotState::kFree;
-    uint64_t epoch = 0;
     uint64_t seq = 0;
+    uint32_t data_check = 0;
     std::vector<Extent> extents;
     std::vector<uint32_t> logs;  // log LBAs to free with the slot
   };
@@ -163,16 +181,18 @@ class TransactionApp final : public App {
   std::vector<uint32_t> TakeLog(uint64_t n, Flash& log, Flash& home);
   // Commits a logged transaction (COMMIT and EXEC); 'seq' is set when the
   // record was written. Leaves txn as it was on failure before the record.
-  Status CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home, uint64_t* seq,
+  // 'logged': EXEC's log writes, issued with the record; empty for
+  // COMMIT, whose logged data is written again from DRAM with it.
+  Status CommitLogged(uint64_t txid, Txn& txn, Flash& log, Flash& home,
+                      std::span<const Flash::FuaWrite> logged, uint64_t* seq,
                       const char** what);
-  // Flush of the namespace and the region; a new flush epoch: zeroed slots
-  // whose zero it covered are free again.
-  Status Sync(Flash& log, Flash& home);
-  // Zeroes the oldest record if a Sync since made its home copies durable
-  // (one per Sync, in sequence order).
-  void Retire(Flash& log);
-  // Syncs and retires until no applied record is left (or a step fails).
-  Status Reclaim(Flash& log, Flash& home);
+  // Writes the next anchor generation (FUA): records with seq < 'oldest'
+  // are retired.
+  Status WriteAnchor(Flash& log, uint64_t oldest);
+  // One Flush (every applied record's home copies durable), then an anchor
+  // retiring the applied records older than any busy one; frees their
+  // slots and log LBAs. Nothing to do when no record is applied.
+  Status Checkpoint(Flash& log, Flash& home);
   // Writes a transaction's home copies: from DRAM, or copied from the log.
   Status WriteHomes(const Txn& txn, const std::vector<Extent>& extents, Flash& log,
                     Flash& home);
@@ -188,12 +208,13 @@ class TransactionApp final : public App {
   uint32_t slot_lbas_ = 0;
   uint64_t data_first_ = 0;  // first log data LBA
   uint64_t data_lbas_ = 0;
+  uint64_t anchor_first_ = 0;  // the kAnchorLbas anchor LBAs (relative)
 
   std::map<uint64_t, Txn> txns_;
   uint64_t next_id_ = 1;
   uint64_t id_salt_ = 0;
   uint64_t next_seq_ = 1;
-  uint64_t epoch_ = 0;  // successful Syncs so far
+  uint64_t anchor_gen_ = 0;  // the newest anchor generation on flash
   std::set<uint32_t> free_;  // log data LBAs (relative)
   std::array<Slot, kCommitSlots> slots_{};
   std::string recovery_error_;

@@ -1,5 +1,6 @@
 // builtin_flash.h - in-memory Flash for the built-in app tests, with power
-// loss: writes sit in a volatile cache until Flush(); a power cut keeps a
+// loss: writes sit in a volatile cache until Flush() (a WriteFua goes to the
+// media, durable when it returns OK); a power cut keeps a
 // random subset of the cached LBAs (a cache drains in any order), and can be
 // armed to strike at the N-th operation, tearing that write (a prefix of
 // its bytes reaches the media) or dropping that flush. After the cut every
@@ -10,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -46,30 +48,17 @@ class PowerCutFlash final : public Flash {
   }
 
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
-    REQUIRE(src.size() == uint64_t{count} * lba_size_);
-    if (dead_) return Status::InternalError();
-    if (count == 0 || lba + count > lba_count_) return Status::LbaOutOfRange();
-    if (Strike()) {
-      // Torn: the first 'bytes' of the write reach the media, the rest never.
-      const uint64_t bytes = rng_() % src.size();
-      // Older cached data of these LBAs drained before, or never did.
-      for (uint32_t i = 0; i < count; i++) {
-        auto c = cache_.find(lba + i);
-        if (c == cache_.end()) continue;
-        if (rng_() % 2) std::memcpy(Media(lba + i), c->second.data(), lba_size_);
-        cache_.erase(c);
-      }
-      for (uint64_t b = 0; b < bytes; b += lba_size_) {
-        const uint64_t n = std::min<uint64_t>(lba_size_, bytes - b);
-        std::memcpy(Media(lba + b / lba_size_), src.data() + b, n);
-      }
-      return Status::InternalError();
-    }
-    writes++;
-    for (uint32_t i = 0; i < count; i++) {
-      auto& c = cache_[lba + i];
-      c.assign(src.begin() + uint64_t{i} * lba_size_,
-               src.begin() + uint64_t{i + 1} * lba_size_);
+    return Put(lba, count, src, false);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    return Put(lba, count, src, true);
+  }
+  // In a random order: a cut may leave any of them, in any combination.
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> order(writes.begin(), writes.end());
+    std::shuffle(order.begin(), order.end(), rng_);
+    for (const FuaWrite& w : order) {
+      if (Status s = Put(w.lba, w.count, w.src, true); !s.ok()) return s;
     }
     return Status();
   }
@@ -111,9 +100,43 @@ class PowerCutFlash final : public Flash {
     REQUIRE(Flush().ok());
   }
 
-  uint64_t reads = 0, writes = 0, flushes = 0;
+  uint64_t reads = 0, writes = 0, fua_writes = 0, flushes = 0;
 
  private:
+  // A write; 'fua': to the media, past the cache (an older cached copy of
+  // these LBAs can no longer land over it).
+  Status Put(uint64_t lba, uint32_t count, std::span<const uint8_t> src, bool fua) {
+    REQUIRE(src.size() == uint64_t{count} * lba_size_);
+    if (dead_) return Status::InternalError();
+    if (count == 0 || lba + count > lba_count_) return Status::LbaOutOfRange();
+    if (Strike()) {
+      // Torn: the first 'bytes' of the write reach the media, the rest never.
+      const uint64_t bytes = rng_() % src.size();
+      // Older cached data of these LBAs drained before, or never did.
+      for (uint32_t i = 0; i < count; i++) {
+        auto c = cache_.find(lba + i);
+        if (c == cache_.end()) continue;
+        if (rng_() % 2) std::memcpy(Media(lba + i), c->second.data(), lba_size_);
+        cache_.erase(c);
+      }
+      for (uint64_t b = 0; b < bytes; b += lba_size_) {
+        const uint64_t n = std::min<uint64_t>(lba_size_, bytes - b);
+        std::memcpy(Media(lba + b / lba_size_), src.data() + b, n);
+      }
+      return Status::InternalError();
+    }
+    (fua ? fua_writes : writes)++;
+    for (uint32_t i = 0; i < count; i++) {
+      const auto* d = src.data() + uint64_t{i} * lba_size_;
+      if (fua) {
+        cache_.erase(lba + i);
+        std::memcpy(Media(lba + i), d, lba_size_);
+      } else {
+        cache_[lba + i].assign(d, d + lba_size_);
+      }
+    }
+    return Status();
+  }
   bool Strike() {
     if (cut_in_ == 0) return false;
     if (--cut_in_ > 0) return false;
@@ -147,6 +170,20 @@ class SubFlash final : public Flash {
     if (count == 0 || lba >= count_ || count > count_ - lba) return Status::LbaOutOfRange();
     return base_.Write(first_ + lba, count, src);
   }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (count == 0 || lba >= count_ || count > count_ - lba) return Status::LbaOutOfRange();
+    return base_.WriteFua(first_ + lba, count, src);
+  }
+  Status WriteFuaTogether(std::span<const FuaWrite> writes) override {
+    std::vector<FuaWrite> moved(writes.begin(), writes.end());
+    for (FuaWrite& w : moved) {
+      if (w.count == 0 || w.lba >= count_ || w.count > count_ - w.lba) {
+        return Status::LbaOutOfRange();
+      }
+      w.lba += first_;
+    }
+    return base_.WriteFuaTogether(moved);
+  }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (count == 0 || lba >= count_ || count > count_ - lba) return Status::LbaOutOfRange();
     return base_.Deallocate(first_ + lba, count);
@@ -172,6 +209,10 @@ class DomainFlash final : public Flash {
   Status Write(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
     if (!d_.Allows(lba, count, kRightWrite)) return Status::AppAccessDenied();
     return base_.Write(lba, count, src);
+  }
+  Status WriteFua(uint64_t lba, uint32_t count, std::span<const uint8_t> src) override {
+    if (!d_.Allows(lba, count, kRightWrite)) return Status::AppAccessDenied();
+    return base_.WriteFua(lba, count, src);
   }
   Status Deallocate(uint64_t lba, uint32_t count) override {
     if (!d_.Allows(lba, count, kRightWrite)) return Status::AppAccessDenied();
