@@ -47,6 +47,20 @@ salix_namespaces() {
   nvme list | awk '/Salix/ {print $1}'
 }
 
+# await_power_cut MARKER: when every check so far passed, prints MARKER (the
+# host side kills QEMU when it sees it: a power cut) and waits; a VM still
+# alive after 600 s is a failed check. With failed checks there is no cut.
+await_power_cut() {
+  if [ "$CHECKS_FAILED" -ne 0 ]; then
+    echo "no power cut: $CHECKS_FAILED checks failed"
+    return
+  fi
+  echo "$1"
+  sleep 600
+  echo "CHECK FAIL: the host did not kill the VM within 600 s of '$1'"
+  CHECKS_FAILED=$((CHECKS_FAILED + 1))
+}
+
 finish() {
   echo "checks failed: $CHECKS_FAILED"
   [ "$CHECKS_FAILED" -eq 0 ]
