@@ -52,8 +52,14 @@ typedef struct salix_host_tag {
  *             bits 11:8  kind: SALIX_PARITY_P (XOR) or SALIX_PARITY_Q
  *             bit 31     deallocate the sources after the parity is written
  *   CDW13     bits 15:0  NLB: chunk length in logical blocks, 0-based
+ *             bits 31:16 NS: number of stripes, 0-based (see below)
  *   CDW2,3,14,15         host tag of the destination pages
  *   data pointer (host to device): NR + 1 salix_parity_source descriptors.
+ * Several stripes in one command (NS > 0), for stripes whose sources lie
+ * back to back: stripe j (0..NS) has the sources of stripe 0 shifted by
+ * j * (NR + 1) chunks (slba + j * (NR + 1) * (NLB + 1), the same coefs) and
+ * its parity goes to DSLBA + j * (NLB + 1). Every destination chunk gets
+ * the command's tag; the checks below cover every stripe's ranges.
  * P = XOR of the sources. Q = sum over sources of g^coef * D in GF(2^8) with
  * the polynomial x^8+x^4+x^3+x^2+1 (0x11D) and generator g = 2, as Linux md
  * and the RAID-6 literature (H. P. Anvin, "The mathematics of RAID-6") use;
@@ -73,6 +79,28 @@ typedef struct salix_parity_source {
     uint8_t coef;    /* Q: exponent of g for this source; ignored for P */
     uint8_t reserved[7];
 } salix_parity_source;
+
+/*
+ * ---- Write Tagged (I/O, SALIX_IO_WRITE_TAGGED) --------------------------------
+ * A Write whose blocks carry tags of their own, so that a host can gather
+ * chunks that belong to different writes (another logical chunk, another
+ * sequence number) into one command and still tag each of them.
+ *   CDW10-11  SLBA
+ *   CDW12     bits 15:0  NLB, 0-based; bit 30 FUA (as Write)
+ *   CDW13     bits 15:0  TB: logical blocks per tag, 0-based
+ *   data pointer (host to device): the tag list, then the data. The list
+ *     holds NT = ceil((NLB + 1) / (TB + 1)) salix_host_tag entries, tag t
+ *     for blocks [SLBA + t * (TB + 1), +TB + 1) (the last may cover fewer),
+ *     zero-padded to a multiple of SALIX_TAG_LIST_ALIGN bytes; the NLB + 1
+ *     blocks of data follow it. The transfer is that sum.
+ * Stored and read back as a Write's command tag would be (an all-zero entry
+ * is "untagged"); where a flash page spans several tags, the page keeps the
+ * tag of its first block the command writes. CDW2, CDW3, CDW14, CDW15 are
+ * reserved (zero).
+ * Status: LBA Out of Range; Invalid Field if the transfer exceeds MDTS or
+ * the data length is not the computed transfer.
+ */
+#define SALIX_TAG_LIST_ALIGN 4096u
 
 /*
  * ---- Read Tags (I/O, SALIX_IO_READ_TAGS) ------------------------------------

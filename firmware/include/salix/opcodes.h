@@ -72,7 +72,9 @@
     X(PARITY_COMPUTE, 0x81, "Salix Parity Compute",                           \
       SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)                                  \
     X(READ_TAGS, 0x82, "Salix Read Tags", SALIX_EFFECT_CSUPP)                  \
-    X(INVOKE, 0x83, "Salix Invoke App", SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)
+    X(INVOKE, 0x83, "Salix Invoke App", SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC) \
+    X(WRITE_TAGGED, 0x85, "Salix Write Tagged",                               \
+      SALIX_EFFECT_CSUPP | SALIX_EFFECT_LBCC)
 /*
  * Vendor-specific I/O range 80h-FFh (parity, tags, app invocation),
  * direction bits as for admin; layouts in array_commands.h and
