@@ -46,6 +46,17 @@ struct IoRequest {
   bool fua = false;
   // Write, Write Zeroes: stored with every page the command programs.
   HostTag tag{};
+  // Write Tagged: a tag per run of blocks, overriding 'tag' for a Write.
+  // Empty: every block takes 'tag'. Entry t covers the request's blocks
+  // [t * blocks_per_tag, (t + 1) * blocks_per_tag); REQUIRES (HIL):
+  // block_tags.size() * blocks_per_tag >= nlb, blocks_per_tag >= 1. Where a
+  // page holds blocks of several entries, it keeps the entry of its first
+  // block the command writes. The span is valid for the call only.
+  std::span<const HostTag> block_tags{};
+  uint32_t blocks_per_tag = 1;
+  // Host-link bytes the command moves besides the data in its
+  // DataTransfer (Write Tagged's tag list), before the data.
+  uint64_t extra_link_bytes = 0;
   // The data moves inside the device (Copy, Parity Compute): no host link
   // transfer, and a write's data is in the controller only at ready_ns
   // (>= now_ns; the reads and the parity engine before it). Flash
@@ -58,6 +69,15 @@ struct IoRequest {
   // pays the per-command firmware time (command_overhead_ns(), charged
   // once by the HIL), so this access costs media time only.
   bool in_app = false;
+
+  // The tag a Write stores with block 'b' of the request (0-based from
+  // slba): its block_tags entry, or 'tag' when there is no list.
+  const HostTag& TagOfBlock(uint64_t b) const {
+    if (block_tags.empty()) return tag;
+    const uint64_t t = b / (blocks_per_tag == 0 ? 1 : blocks_per_tag);
+    return t < block_tags.size() ? block_tags[t] : block_tags.back();
+  }
+  bool has_block_tags() const { return !block_tags.empty(); }
 };
 
 // What Read Tags reports for one logical block.

@@ -97,17 +97,22 @@ Result<uint64_t> FtlPersonality::Merge(uint64_t lpa, uint32_t offset,
 IoResult FtlPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
   const uint64_t now = req.now_ns;
   const uint32_t psize = ftl_->page_size();
-  // Data crosses PCIe before the controller can buffer it.
+  // Data crosses PCIe before the controller can buffer it (with Write
+  // Tagged's tag list in front of it).
   // (Internal moves: once the reads and the parity engine are done.)
   const uint64_t arrived =
       req.internal ? std::max(now, req.ready_ns)
-      : ftl_->timing_enabled() ? pcie_.Reserve(now, now, xfer.length()).end
-                               : now;
+      : ftl_->timing_enabled()
+          ? pcie_.Reserve(now, now, xfer.length() + req.extra_link_bytes).end
+          : now;
+  const uint32_t lba = lba_size();
   const bool early = write_cache_enabled() && !req.fua;
   uint64_t done = arrived;
   std::vector<uint8_t>& part = chunk_;
   Status s = ForEachPage(req, [&](uint64_t lpa, uint64_t doff, uint32_t poff,
                                   uint32_t len) -> Status {
+    // The page keeps the tag of its first block this command writes.
+    const HostTag& tag = req.TagOfBlock(doff / lba);
     Result<uint64_t> programmed = now;
     if (len == psize) {
       std::span<const uint8_t> data;
@@ -116,12 +121,12 @@ IoResult FtlPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
         if (!t.ok()) return t;
         data = page_;
       }
-      programmed = ftl_->WritePage(lpa, data, now, req.tag);
+      programmed = ftl_->WritePage(lpa, data, now, tag);
     } else {
       part.resize(len);
       Status t = xfer.FromHost(doff, part.data(), len);
       if (!t.ok()) return t;
-      programmed = Merge(lpa, poff, len, part.data(), now, &req.tag);
+      programmed = Merge(lpa, poff, len, part.data(), now, &tag);
     }
     if (!programmed.ok()) return programmed.error();
     const uint64_t acked = buffer_.slots() > 0

@@ -20,9 +20,11 @@
 //
 // Host tags: kept per logical page in its OOB (a write covering part of a
 // page tags the whole page; Read Tags reports each block the tag of its
-// page). Whole pages zeroed by Write Zeroes are trimmed, not programmed, so
-// they read back unmapped and untagged; a partial page Write Zeroes merges
-// takes the command's tag, a partial Deallocate keeps the page's.
+// page). With per-block tags (Write Tagged, IoRequest::block_tags) a page
+// takes the tag of its first block the command writes. Whole pages zeroed
+// by Write Zeroes are trimmed, not programmed, so they read back unmapped
+// and untagged; a partial page Write Zeroes merges takes the command's
+// tag, a partial Deallocate keeps the page's.
 //
 // metadata-only store (flash.store=metadata): payloads are not kept, so a
 // write does not even copy them from the host; reads return the store's

@@ -72,6 +72,7 @@ std::optional<CommandResult> Controller::SettleTxnHomes(const nvme::Sqe& sqe,
   uint64_t first = 0, count = 0;
   switch (sqe.opcode) {
     case SALIX_IO_WRITE:
+    case SALIX_IO_WRITE_TAGGED:
     case SALIX_IO_WRITE_ZEROES:
       first = io::Slba(sqe);
       count = io::Nlb(sqe);

@@ -16,6 +16,8 @@
 #ifndef SALIX_HIL_CONTROLLER_H
 #define SALIX_HIL_CONTROLLER_H
 
+#include <salix/array_commands.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -142,8 +144,10 @@ class Controller {
   CommandResult WriteZeroes(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult DatasetManagement(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult Flush(const nvme::Sqe& sqe, uint64_t now_ns);
-  // io_tags.cc, io_parity.cc, io_copy.cc: array commands.
+  // io_tags.cc, io_parity.cc, io_copy.cc, io_write_tagged.cc: array
+  // commands.
   CommandResult ReadTags(const nvme::Sqe& sqe, uint64_t now_ns);
+  CommandResult WriteTagged(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult ParityCompute(const nvme::Sqe& sqe, uint64_t now_ns);
   CommandResult Copy(const nvme::Sqe& sqe, uint64_t now_ns);
   // The LBAs the host may address: the namespace minus the private regions
@@ -160,6 +164,13 @@ class Controller {
   // Time the parity engine finishes 'bytes' of sources that are ready at
   // 'ready_ns' (one engine, booked in order).
   uint64_t BookParityEngine(uint64_t ready_ns, uint64_t bytes);
+  // One stripe of a Parity Compute: reads src shifted by 'shift' LBAs,
+  // writes the parity at 'dest' tagged 'tag', folds its times into *due.
+  // The failed command's result, or nullopt.
+  std::optional<CommandResult> ParityStripe(
+      std::span<const salix_parity_source> src, uint32_t kind, uint32_t nlb,
+      uint64_t shift, uint64_t dest, const HostTag& tag, uint64_t now_ns,
+      uint64_t* due);
   // admin_fault.cc: Fault Injection and its effect on I/O commands.
   CommandResult FaultInjection(const nvme::Sqe& sqe, uint64_t now_ns);
   // The injected outcome of an I/O command, or nullopt to run it.
@@ -175,8 +186,8 @@ class Controller {
   CommandResult AppRefused(const char* command, const apps::AppError& e,
                            uint64_t now_ns, uint16_t param);
   void RegisterBuiltinApps(uint64_t now_ns);
-  // Before a host command that writes LBAs (Write, Write Zeroes, Dataset
-  // Management, Copy, Parity Compute): the transaction app settles its
+  // Before a host command that writes LBAs (Write, Write Tagged, Write
+  // Zeroes, Dataset Management, Copy, Parity Compute): the transaction app settles its
   // pending commits on those LBAs (hil/app_flash.h, TxnSettler). Moves
   // *now_ns past the time that takes; a result when the command must fail.
   std::optional<CommandResult> SettleTxnHomes(const nvme::Sqe& sqe, uint64_t* now_ns);
@@ -218,6 +229,7 @@ class Controller {
   // Array commands: source data and parity (Parity Compute, Copy), tags.
   std::vector<uint8_t> internal_;
   std::vector<BlockTag> tags_;
+  std::vector<HostTag> write_tags_;  // Write Tagged's tag list
   uint64_t parity_engine_free_ns_ = 0;
   // SALIX_FAULT_*: survives controller resets (CC.EN), not the controller.
   uint32_t fault_mode_ = 0;

@@ -55,6 +55,7 @@ CommandResult Controller::ExecuteIo(const nvme::Sqe& sqe, uint64_t now) {
     case SALIX_IO_COPY: return Copy(sqe, now);
     case SALIX_IO_PARITY_COMPUTE: return ParityCompute(sqe, now);
     case SALIX_IO_READ_TAGS: return ReadTags(sqe, now);
+    case SALIX_IO_WRITE_TAGGED: return WriteTagged(sqe, now);
     case SALIX_IO_INVOKE: return Invoke(sqe, now);
     default: return Fail(Status::InvalidOpcode(), now, ParamLocation(0));
   }

@@ -4,21 +4,28 @@
 // sources. Built on the Personality interface only, so every personality
 // has it.
 //
-// Every field and descriptor is checked before anything is read or
-// written. The chunk is processed in slices (kSliceBytes per source), so
-// controller memory stays bounded whatever NLB is; the sources are
-// deallocated only after the whole parity chunk is written.
+// Several stripes (CDW13 NS > 0): stripe j's sources are stripe 0's
+// shifted by j * k chunks, its parity goes to the j-th chunk after DSLBA.
+// The command is then NS + 1 single ones, run one after the other.
+//
+// Every field and descriptor is checked, for every stripe, before anything
+// is read or written. A chunk is processed in slices (kSliceBytes per
+// source), so controller memory stays bounded whatever NLB is; the sources
+// are deallocated only after every parity chunk is written.
 //
 // Timing: the reads of a slice are booked at the command's arrival, the
 // parity engine (ControllerOptions::parity_engine_mbps, one engine per
 // controller) starts when they are all in, and the write's data is ready
 // when the engine is done (IoRequest::ready_ns). The completion is due when
-// the last write, and the deallocation, are.
+// the last write, and the deallocation, are. Every stripe is booked so, at
+// the command's arrival: the same times as NS + 1 commands arriving
+// together.
 #include <salix/array_commands.h>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "hil/controller.h"
 #include "hil/io_helpers.h"
@@ -30,6 +37,16 @@ namespace salix {
 namespace {
 
 constexpr uint64_t kSliceBytes = 128 * 1024;
+
+// Does any of the chunks [first + j * stride, +len), j = 0 .. count - 1,
+// overlap [a, b)? REQUIRES: stride >= 1, no chunk wraps past 2^64.
+bool AnyChunkOverlaps(uint64_t first, uint64_t stride, uint64_t count,
+                      uint64_t len, uint64_t a, uint64_t b) {
+  // The first chunk that ends after a, then whether it starts before b.
+  uint64_t j = 0;
+  if (first + len <= a) j = (a - (first + len)) / stride + 1;
+  return j < count && first + j * stride < b;
+}
 
 }  // namespace
 
@@ -59,6 +76,7 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   const uint32_t kind = (sqe.cdw12 >> 8) & 0xF;
   const bool deallocate = (sqe.cdw12 & SALIX_PARITY_DEALLOCATE) != 0;
   const uint32_t nlb = (sqe.cdw13 & 0xFFFF) + 1;
+  const uint32_t stripes = (sqe.cdw13 >> 16) + 1;
   const uint64_t cap = HostBlocks();
   if (kind != SALIX_PARITY_P && kind != SALIX_PARITY_Q) {
     log_.GuestError("Parity Compute: unknown kind {} (CDW12 bits 11:8)", kind);
@@ -71,7 +89,9 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
     return io::Fail(Status::InvalidField(), now, ParamLocation(io::kByteCdw12),
                     dslba);
   }
-  if (!io::InRange(dslba, nlb, cap)) {
+  // Destinations: stripes * nlb blocks from DSLBA, back to back.
+  const uint64_t dest_blocks = uint64_t{stripes} * nlb;
+  if (!io::InRange(dslba, dest_blocks, cap)) {
     return io::Fail(Status::LbaOutOfRange(), now,
                     ParamLocation(io::kByteCdw10), dslba);
   }
@@ -86,17 +106,24 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   std::array<salix_parity_source, SALIX_PARITY_MAX_SOURCES> src;
   std::memcpy(src.data(), bounce_.data(), list_bytes);
 
+  // Stripe j's source i starts at src[i].slba + j * stride.
+  const uint64_t stride = uint64_t{nr} * nlb;
+  const uint64_t last_shift = uint64_t{stripes - 1} * stride;
   std::array<bool, parity::kGfOrder> coef_used{};
   for (uint32_t i = 0; i < nr; i++) {
-    if (!io::InRange(src[i].slba, nlb, cap)) {
+    // In range for the first and the last stripe: in range for all.
+    if (!io::InRange(src[i].slba, nlb, cap) ||
+        !io::InRange(src[i].slba + last_shift, nlb, cap)) {
       return io::Fail(Status::LbaOutOfRange(), now,
                       ParamLocation(io::kByteDptr), src[i].slba);
     }
-    if (io::Overlap(src[i].slba, nlb, dslba, nlb)) {
+    // Every stripe's destination is inside [dslba, dslba + dest_blocks).
+    if (AnyChunkOverlaps(src[i].slba, stride, stripes, nlb, dslba,
+                         dslba + dest_blocks)) {
       log_.GuestError(
-          "Parity Compute: source {} at LBA {} overlaps the destination at "
-          "LBA {} ({} blocks)",
-          i, src[i].slba, dslba, nlb);
+          "Parity Compute: source {} at LBA {} (stripe 0) overlaps a "
+          "destination in LBAs {}..{} ({} stripes of {} blocks)",
+          i, src[i].slba, dslba, dslba + dest_blocks - 1, stripes, nlb);
       return io::Fail(Status::InvalidField(), now,
                       ParamLocation(io::kByteCdw10), src[i].slba);
     }
@@ -115,23 +142,56 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   }
 
   const uint32_t lba = personality_->lba_size();
+  const HostTag tag = io::TagOf(sqe);
+  uint64_t due = now;
+  for (uint32_t j = 0; j < stripes; j++) {
+    const uint64_t shift = uint64_t{j} * stride;
+    const uint64_t dest = dslba + uint64_t{j} * nlb;
+    if (std::optional<CommandResult> failed =
+            ParityStripe(std::span(src.data(), nr), kind, nlb, shift, dest,
+                         tag, now, &due)) {
+      return *failed;
+    }
+  }
+  if (deallocate) {
+    for (uint32_t j = 0; j < stripes; j++) {
+      for (uint32_t i = 0; i < nr; i++) {
+        IoRequest d;
+        d.slba = src[i].slba + uint64_t{j} * stride;
+        d.nlb = nlb;
+        d.now_ns = now;
+        IoResult r = personality_->Deallocate(d);
+        due = std::max(due, r.due_ns);
+        if (!r.status.ok()) return io::Done(r.status, now, due, d.slba);
+      }
+    }
+  }
+  health_.parity_commands++;
+  health_.parity_source_bytes += uint64_t{stripes} * nr * nlb * lba;
+  return io::Done(Status(), now, due);
+}
+
+std::optional<CommandResult> Controller::ParityStripe(
+    std::span<const salix_parity_source> src, uint32_t kind, uint32_t nlb,
+    uint64_t shift, uint64_t dest, const HostTag& tag, uint64_t now,
+    uint64_t* due) {
+  const uint32_t nr = static_cast<uint32_t>(src.size());
+  const uint32_t lba = personality_->lba_size();
   const uint32_t slice_blocks =
       static_cast<uint32_t>(std::max<uint64_t>(1, kSliceBytes / lba));
   const size_t slice_bytes = size_t{std::min(slice_blocks, nlb)} * lba;
   internal_.resize((nr + 1) * slice_bytes);
-  const HostTag tag = io::TagOf(sqe);
-  uint64_t due = now;
   for (uint32_t off = 0; off < nlb; off += slice_blocks) {
     const uint32_t n = std::min(slice_blocks, nlb - off);
     const size_t bytes = size_t{n} * lba;
     std::array<parity::Source, SALIX_PARITY_MAX_SOURCES> sources;
     uint64_t ready = now;
     for (uint32_t i = 0; i < nr; i++) {
+      const uint64_t slba = src[i].slba + shift + off;
       std::span<uint8_t> chunk(internal_.data() + i * slice_bytes, bytes);
-      IoResult r = ReadInternal(src[i].slba + off, n, chunk, now);
+      IoResult r = ReadInternal(slba, n, chunk, now);
       if (!r.status.ok()) {
-        return io::Done(r.status, now, std::max(due, r.due_ns),
-                        src[i].slba + off);
+        return io::Done(r.status, now, std::max(*due, r.due_ns), slba);
       }
       ready = std::max(ready, r.due_ns);
       sources[i] = {chunk, src[i].coef};
@@ -141,10 +201,10 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
     const bool computed = kind == SALIX_PARITY_P ? parity::ComputeP(used, out)
                                                  : parity::ComputeQ(used, out);
     if (!computed) {  // validated above: lengths match, coefficients differ
-      return io::Done(Status::InternalError(), now, due, dslba);
+      return io::Done(Status::InternalError(), now, *due, dest);
     }
     IoRequest w;
-    w.slba = dslba + off;
+    w.slba = dest + off;
     w.nlb = n;
     w.now_ns = now;
     w.tag = tag;
@@ -152,23 +212,10 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
     w.ready_ns = BookParityEngine(ready, uint64_t{nr} * bytes);
     MemoryTransfer xfer(out);
     IoResult r = personality_->Write(w, xfer);
-    due = std::max(due, r.due_ns);
-    if (!r.status.ok()) return io::Done(r.status, now, due, w.slba);
+    *due = std::max(*due, r.due_ns);
+    if (!r.status.ok()) return io::Done(r.status, now, *due, w.slba);
   }
-  if (deallocate) {
-    for (uint32_t i = 0; i < nr; i++) {
-      IoRequest d;
-      d.slba = src[i].slba;
-      d.nlb = nlb;
-      d.now_ns = now;
-      IoResult r = personality_->Deallocate(d);
-      due = std::max(due, r.due_ns);
-      if (!r.status.ok()) return io::Done(r.status, now, due, d.slba);
-    }
-  }
-  health_.parity_commands++;
-  health_.parity_source_bytes += uint64_t{nr} * nlb * lba;
-  return io::Done(Status(), now, due);
+  return std::nullopt;
 }
 
 }  // namespace salix

@@ -52,15 +52,32 @@ IoResult NossdPersonality::Write(const IoRequest& req, DataTransfer& xfer) {
   uint64_t len = uint64_t{req.nlb} * lba_size();
   Status s = xfer.FromHost(0, memory_->data() + Offset(req.slba), len);
   if (s.ok()) s = Persist(req);
-  if (s.ok()) {
-    const HostTag untagged{};
-    if (req.tag != untagged) {
-      tags_.Set(req.slba, req.slba + req.nlb, req.tag, tag_seq_++);
-    } else {
-      tags_.Erase(req.slba, req.slba + req.nlb);
-    }
-  }
+  if (s.ok()) StoreTags(req);
   return Done(s, req);
+}
+
+void NossdPersonality::StoreTags(const IoRequest& req) {
+  const HostTag untagged{};
+  // Runs of blocks that share a tag (one run without a tag list; adjacent
+  // list entries with the same tag join) are set or erased as one. One
+  // sequence number per tagged command, as for a Write.
+  const uint64_t step =
+      req.has_block_tags() ? std::max<uint32_t>(1, req.blocks_per_tag) : req.nlb;
+  uint64_t seq = 0;
+  for (uint64_t b = 0; b < req.nlb;) {
+    const HostTag& tag = req.TagOfBlock(b);
+    uint64_t end = std::min<uint64_t>(req.nlb, b + step);
+    while (end < req.nlb && req.TagOfBlock(end) == tag) {
+      end = std::min<uint64_t>(req.nlb, end + step);
+    }
+    if (tag != untagged) {
+      if (seq == 0) seq = tag_seq_++;
+      tags_.Set(req.slba + b, req.slba + end, tag, seq);
+    } else {
+      tags_.Erase(req.slba + b, req.slba + end);
+    }
+    b = end;
+  }
 }
 
 IoResult NossdPersonality::Compare(const IoRequest& req, DataTransfer& xfer) {

@@ -18,7 +18,8 @@
 // state, and a deallocated block is exactly one that reads as zeroes. The
 // map lives in controller memory only: tags do not survive a restart, even
 // with a backing file (the ftl personality keeps them in flash OOB).
-// Sequence numbers count tagged commands (one per command, not per block).
+// Sequence numbers count tagged commands (one per command, not per block,
+// also for a Write Tagged whose blocks carry different tags).
 //
 // Thread-safety: worker thread only (see Personality).
 #ifndef SALIX_NOSSD_NOSSD_H
@@ -75,6 +76,8 @@ class NossdPersonality final : public Personality {
   uint64_t Offset(uint64_t lba) const { return lba * lba_size(); }
   // Makes a completed write durable when the host asked for it.
   Status Persist(const IoRequest& req);
+  // Records the tags a completed write stores (req.TagOfBlock per block).
+  void StoreTags(const IoRequest& req);
 
   std::unique_ptr<BackingMemory> memory_;
   unsigned format_;

@@ -71,6 +71,43 @@ inline Status ReadTags(EmbeddedHost& h, uint64_t slba, uint32_t nlb,
   return st;
 }
 
+// A Write Tagged (85h) of 'data' at slba: tags[t] for blocks [t * per_tag,
+// (t + 1) * per_tag). The buffer is the tag list padded to
+// SALIX_TAG_LIST_ALIGN, then the data, unless buffer_bytes says otherwise
+// (for malformed cases; the data is cut or zero-extended).
+struct WriteTaggedArgs {
+  uint64_t slba = 0;
+  std::vector<uint8_t> data;
+  uint32_t per_tag = 1;  // TB + 1
+  std::vector<salix_host_tag> tags;
+  bool fua = false;
+  int64_t buffer_bytes = -1;
+  int nlb_override = -1;  // 1-based NLB, when not data.size() / lba_size
+  BufferLayout layout = {};
+};
+
+inline uint64_t TagListBytes(size_t tags) {
+  const uint64_t b = tags * sizeof(salix_host_tag);
+  return (b + SALIX_TAG_LIST_ALIGN - 1) / SALIX_TAG_LIST_ALIGN *
+         SALIX_TAG_LIST_ALIGN;
+}
+
+inline std::optional<nvme::Cqe> WriteTagged(EmbeddedHost& h,
+                                            const WriteTaggedArgs& a) {
+  const uint32_t nlb =
+      a.nlb_override >= 0 ? static_cast<uint32_t>(a.nlb_override)
+                          : static_cast<uint32_t>(a.data.size() / h.lba_size());
+  nvme::Sqe s = IoSqe(SALIX_IO_WRITE_TAGGED, a.slba, nlb);
+  if (a.fua) s.cdw12 |= 1u << 30;
+  s.cdw13 = (a.per_tag - 1) & 0xFFFF;
+  const uint64_t list = TagListBytes(a.tags.size());
+  std::vector<uint8_t> buf(list + a.data.size());
+  std::memcpy(buf.data(), a.tags.data(), a.tags.size() * sizeof(salix_host_tag));
+  std::memcpy(buf.data() + list, a.data.data(), a.data.size());
+  if (a.buffer_bytes >= 0) buf.resize(static_cast<size_t>(a.buffer_bytes));
+  return h.ExecuteWithData(1, s, buf, a.layout);
+}
+
 struct ParityArgs {
   uint64_t dslba = 0;
   uint32_t kind = SALIX_PARITY_P;
@@ -79,6 +116,7 @@ struct ParityArgs {
   salix_host_tag tag{};
   bool deallocate = false;
   int nr_override = -1;  // CDW12 NR as given (0-based), for malformed cases
+  uint32_t stripes = 1;  // NS + 1
 };
 
 inline std::optional<nvme::Cqe> ParityCompute(EmbeddedHost& h,
@@ -93,7 +131,7 @@ inline std::optional<nvme::Cqe> ParityCompute(EmbeddedHost& h,
                           : static_cast<uint32_t>(a.sources.size() - 1);
   s.cdw12 = (nr & 0xFF) | ((a.kind & 0xF) << 8) |
             (a.deallocate ? SALIX_PARITY_DEALLOCATE : 0);
-  s.cdw13 = (a.nlb - 1) & 0xFFFF;
+  s.cdw13 = ((a.nlb - 1) & 0xFFFF) | ((a.stripes - 1) << 16);
   PutTag(s, a.tag);
   std::vector<uint8_t> list(std::max<size_t>(nr + 1, a.sources.size()) *
                             sizeof(salix_parity_source));
