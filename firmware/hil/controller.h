@@ -187,9 +187,10 @@ class Controller {
                            uint64_t now_ns, uint16_t param);
   void RegisterBuiltinApps(uint64_t now_ns);
   // Before a host command that writes LBAs (Write, Write Tagged, Write
-  // Zeroes, Dataset Management, Copy, Parity Compute): the transaction app settles its
-  // pending commits on those LBAs (hil/app_flash.h, TxnSettler). Moves
-  // *now_ns past the time that takes; a result when the command must fail.
+  // Zeroes, Dataset Management, Copy, Parity Compute): the transaction app
+  // settles its pending commits on those LBAs (hil/app_flash.h,
+  // TxnSettler). Moves *now_ns past the time that takes; a result when the
+  // command must fail.
   std::optional<CommandResult> SettleTxnHomes(const nvme::Sqe& sqe, uint64_t* now_ns);
   bool NamespaceValid(uint32_t nsid) const { return nsid == 1; }
   uint64_t MaxTransferBytes() const {

@@ -6,7 +6,9 @@
 //
 // Several stripes (CDW13 NS > 0): stripe j's sources are stripe 0's
 // shifted by j * k chunks, its parity goes to the j-th chunk after DSLBA.
-// The command is then NS + 1 single ones, run one after the other.
+// The command then runs as NS + 1 single ones would, one after the other,
+// except that all of them are checked first and the sources of every
+// stripe are deallocated after the last parity chunk is written.
 //
 // Every field and descriptor is checked, for every stripe, before anything
 // is read or written. A chunk is processed in slices (kSliceBytes per

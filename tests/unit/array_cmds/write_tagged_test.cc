@@ -306,14 +306,20 @@ TEST_CASE("Write Tagged counts as a host write of its data") {
   auto h = MakeHostFrom(SmallDevice({{"size", "8M"}}));
   // 125 blocks of 4 KiB = 1000 units of 512 bytes exactly: one "thousand"
   // unless the tag list were counted too.
+  // TB = FFFFh: one tag, far more blocks than the command has.
   WriteTaggedArgs a;
   a.data = Pattern(125 * 4096, 1);
-  a.per_tag = 125;
+  a.per_tag = 65536;
   a.tags = {Tag(1)};
   REQUIRE(StatusOf(WriteTagged(*h, a)).ok());
   nvme::SmartLog s = Smart(*h);
   CHECK(U128Low(s.host_write_commands) == 1);
   CHECK(U128Low(s.data_units_written) == 1);
+  std::vector<salix_tag_entry> t;
+  REQUIRE(ReadTags(*h, 0, 126, &t).ok());
+  for (uint32_t i = 0; i < 125; i++) CHECK(SameTag(t[i].tag, Tag(1)));
+  CHECK(t[125].flags == 0);
+  CHECK(ReadBack(*h, 0, 125) == a.data);
 }
 
 TEST_CASE("Write Tagged is timed as a Write of list and data, FUA included") {
