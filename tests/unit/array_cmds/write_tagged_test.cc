@@ -403,6 +403,36 @@ TEST_CASE("ftl garbage collection keeps Write Tagged's per-block tags") {
   }
 }
 
+TEST_CASE("ftl keeps Write Tagged's per-block tags across a restart") {
+  for (bool clean : {true, false}) {
+    INFO((clean ? "clean shutdown (checkpoint)" : "no shutdown (OOB scan)"));
+    TempDir dir;
+    auto opts = SmallDevice(SmallFlash({{"backing-file", dir.File("flash.img")}}));
+    std::vector<salix_tag_entry> before;
+    WriteTaggedArgs a;
+    a.slba = 3;
+    a.per_tag = 2;
+    a.data = Pattern(15 * 4096, 6);
+    a.tags = Tags(8, 40);
+    {
+      auto h = MakeHostFrom(opts);
+      REQUIRE(StatusOf(WriteTagged(*h, a)).ok());
+      REQUIRE(ReadTags(*h, 0, 20, &before).ok());
+      if (clean) REQUIRE(h->Shutdown());
+    }
+    auto h = MakeHostFrom(opts);
+    std::vector<salix_tag_entry> after;
+    REQUIRE(ReadTags(*h, 0, 20, &after).ok());
+    for (uint32_t i = 0; i < 20; i++) {
+      INFO("LBA " << i);
+      CHECK(std::memcmp(&after[i], &before[i], sizeof(after[i])) == 0);
+    }
+    CHECK(SameTag(after[3 + 14].tag, a.tags[7]));  // the last tag covers one block
+    CHECK(SameTag(after[3 + 5].tag, a.tags[2]));
+    CHECK(ReadBack(*h, 3, 15) == a.data);
+  }
+}
+
 TEST_CASE("The effects log lists Write Tagged as a command that changes LBAs") {
   auto h = MakeHostFrom(SmallDevice());
   nvme::CommandEffectsLog e;
