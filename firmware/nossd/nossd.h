@@ -11,12 +11,12 @@
 // range. RAM backing has no durability to promise, hence no cache (VWC = 0)
 // and Flush is a no-op.
 //
-// Host tags (Read Tags): tagged writes are remembered in a sparse interval
-// map beside the data (tag_extents.h), so untagged use costs nothing. A
-// block outside it reports tag 0 and sequence number 0, and "mapped" when
-// its data is not all zeroes: a direct-mapped namespace has no allocation
-// state, and a deallocated block is exactly one that reads as zeroes. The
-// map lives in controller memory only: tags do not survive a restart, even
+// Host tags (Read Tags): tagged writes are remembered in a lazily
+// allocated per-block table beside the data (tag_extents.h), so untagged
+// use costs nothing. A block without a tag reports tag 0 and sequence
+// number 0, and "mapped" when its data is not all zeroes: a direct-mapped
+// namespace has no allocation state, and a deallocated block is exactly
+// one that reads as zeroes. The table lives in controller memory only: tags do not survive a restart, even
 // with a backing file (the ftl personality keeps them in flash OOB).
 // Sequence numbers count tagged commands (one per command, not per block,
 // also for a Write Tagged whose blocks carry different tags).
