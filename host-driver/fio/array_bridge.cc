@@ -139,6 +139,10 @@ extern "C" size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us) {
   return a->array->array().Poll(wait_us);
 }
 
+extern "C" void salix_fio_coalesce(salix_fio_array* a, int on) {
+  a->array->array().SetWriteCoalescing(on != 0);
+}
+
 extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
   // What the job's engine saw, for the log (tests check that a member
   // failed under a running job was noticed by the job itself).
@@ -152,6 +156,8 @@ extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
   fmt::print(stderr, "salix fio engine: closing array '{}': {}{}{}, {} degraded reads\n", st.name,
              st.degraded ? "degraded" : "healthy", failed.empty() ? "" : ", failed: ", failed,
              st.degraded_reads);
+  fmt::print(stderr, "salix fio engine: coalescing: {} chunk writes went out merged, in {} "
+             "Write Tagged commands\n", st.coalesced_writes, st.coalesced_commands);
   // What the I/O phase cost in member commands and system calls (the
   // bench's per-I/O accounting), then what the open and the sync cost.
   uint64_t enters = a->array->ring_enters() - a->open_enters;

@@ -35,6 +35,8 @@ int salix_fio_submit(salix_fio_array* a, enum salix_fio_op op, uint64_t offset, 
  * no page pinning per NVMe command). 0, or -1 with the reason in err (I/O
  * then works as without). */
 int salix_fio_register(salix_fio_array* a, void* base, size_t len, char* err, size_t errlen);
+/* Write coalescing on (1, the default) or off (0). */
+void salix_fio_coalesce(salix_fio_array* a, int on);
 /* Makes progress; may wait up to wait_us for a completion. */
 size_t salix_fio_poll(salix_fio_array* a, unsigned wait_us);
 /* Syncs and closes; 0, or -1 with the reason in err. */

@@ -3,6 +3,7 @@
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
  *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=0|1]
+ *       [--coalesce=1|0]
  *       --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
@@ -16,6 +17,8 @@
  * says so and runs without. Off by default: it has not measured faster
  * under TCG (docs/BENCHMARKS.md, array-vs-md). Each job opens the array from its members
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
+ * --coalesce=0 turns off the engine's merging of chunk writes into fewer
+ * member commands (Array::SetWriteCoalescing), to measure what it saves.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
  * collected by the callbacks), commit -> one Poll to start the devices,
@@ -40,6 +43,7 @@ struct salix_options {
 	char *array;
 	char *polling;
 	unsigned int fixedbufs;
+	unsigned int coalesce;
 };
 
 static struct fio_option options[] = {
@@ -87,6 +91,16 @@ static struct fio_option options[] = {
 		.off1 = offsetof(struct salix_options, fixedbufs),
 		.help = "Register fio's buffers with the ring (no page pinning per NVMe command)",
 		.def = "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
+	{
+		.name = "coalesce",
+		.lname = "Salix write coalescing",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct salix_options, coalesce),
+		.help = "Merge chunk writes that wait for a busy member into one command",
+		.def = "1",
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
@@ -151,7 +165,10 @@ static int salix_init(struct thread_data *td)
 	if (!d->done || !d->events)
 		return 1;
 	d->array = open_array(td);
-	return d->array ? 0 : 1;
+	if (!d->array)
+		return 1;
+	salix_fio_coalesce(d->array, ((struct salix_options *)td->eo)->coalesce);
+	return 0;
 }
 
 /* fio's buffers exist now (post_init runs after they are allocated). */

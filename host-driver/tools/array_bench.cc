@@ -5,6 +5,10 @@
 //
 //   salix-array-bench [--seconds S | --writes N] [--size 256M] [--k 4] [--m 1]
 //                     [--personality nossd|ftl] [--qd 32] [--only NAME]
+//                     [--rotation STRIPES] [--no-coalesce]
+// The device-parity row runs twice, with write coalescing and without (the
+// engine as before coalescer.h), unless --no-coalesce leaves only the
+// latter.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -32,6 +36,8 @@ struct Args {
   std::string personality = "nossd";
   std::string only;
   bool warmup = true;
+  bool coalesce = true;
+  uint32_t rotation = salix::host::ArrayOptions{}.parity_rotation;
   std::string cmdline;
 };
 
@@ -116,7 +122,7 @@ struct Load {
   }
 };
 
-void Throughput(const Args& a, ParityMode mode, const char* name) {
+void Throughput(const Args& a, ParityMode mode, bool coalesce, const char* name) {
   auto devs = Devices(a, a.k + a.m);
   // Every device call goes through a SplitTimedDevice, so the run's one
   // core is split between the engine (plus load generator) and the
@@ -133,11 +139,13 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
   o.data_members = a.k;
   o.parity_members = a.m;
   o.parity = mode;
+  o.parity_rotation = a.rotation;
   auto arr = CreateArray(members, o);
   if (!arr.ok()) {
     fmt::print(stderr, "salix-array-bench: {}\n", arr.error().message);
     std::exit(1);
   }
+  arr.value()->SetWriteCoalescing(coalesce);
   Load load(arr.value().get(), a.qd, a.bs);
   // Warm-up (not measured): writes until every device's backing memory has
   // been touched once, so first-touch page faults of the in-process
@@ -187,10 +195,13 @@ void Throughput(const Args& a, ParityMode mode, const char* name) {
     commands += st.members[i].commands - st0.members[i].commands;
   }
   fmt::print("{:<28} {:>10.2f} device commands/write ({:.2f} stripe-table "
-             "writes, {:.3f} conversions)\n",
+             "writes, {:.3f} conversions, {:.2f} chunk writes merged into "
+             "{:.3f} commands)\n",
              "  per user write", static_cast<double>(commands) / n,
              static_cast<double>(st.table_writes - st0.table_writes) / n,
-             static_cast<double>(st.conversions - st0.conversions) / n);
+             static_cast<double>(st.conversions - st0.conversions) / n,
+             static_cast<double>(st.coalesced_writes - st0.coalesced_writes) / n,
+             static_cast<double>(st.coalesced_commands - st0.coalesced_commands) / n);
   uint64_t ops[256] = {};
   for (auto& t : timed) {
     for (int op = 0; op < 256; op++) ops[op] += t->opcode_counts()[op];
@@ -211,6 +222,7 @@ void RebuildTime(const Args& a, bool with_load) {
   o.name = "bench";
   o.data_members = a.k;
   o.parity_members = a.m;
+  o.parity_rotation = a.rotation;
   auto arr = CreateArray(Ptrs(devs, a.k + a.m), o);
   if (!arr.ok()) {
     fmt::print(stderr, "salix-array-bench: {}\n", arr.error().message);
@@ -291,21 +303,26 @@ int main(int argc, char** argv) {
     else if (s == "--personality") a.personality = next();
     else if (s == "--only") a.only = next();
     else if (s == "--no-warmup") a.warmup = false;
+    else if (s == "--no-coalesce") a.coalesce = false;
+    else if (s == "--rotation") a.rotation = static_cast<uint32_t>(std::atoi(next().c_str()));
     else {
       fmt::print(stderr, "usage: salix-array-bench [--seconds S | --writes N] [--size 256M] "
                          "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
-                         "[--only device|host|rebuild] [--no-warmup]\n");
+                         "[--only device|host|rebuild] [--no-warmup] [--rotation STRIPES] "
+                         "[--no-coalesce]\n");
       return 2;
     }
   }
   fmt::print("# {}+{} array over embedded Salix devices ({}, {} each, "
-             "timing off), {}-byte random writes at QD{}, one core\n",
-             a.k, a.m, a.personality, a.size, a.bs, a.qd);
+             "timing off), {}-byte random writes at QD{}, one core, parity "
+             "rotation {} stripes\n",
+             a.k, a.m, a.personality, a.size, a.bs, a.qd, a.rotation);
   if (a.only.empty() || a.only == "device") {
-    Throughput(a, ParityMode::kDevice, "device parity (two-phase)");
+    if (a.coalesce) Throughput(a, ParityMode::kDevice, true, "device parity (two-phase)");
+    Throughput(a, ParityMode::kDevice, false, "device parity, no coalescing");
   }
   if (a.only.empty() || a.only == "host") {
-    Throughput(a, ParityMode::kHost, "host parity (RMW)");
+    Throughput(a, ParityMode::kHost, a.coalesce, "host parity (RMW)");
   }
   if (a.only.empty() || a.only == "rebuild") {
     RebuildTime(a, false);

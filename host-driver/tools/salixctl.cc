@@ -50,11 +50,12 @@ constexpr std::string_view kUsage =
     "  stats <ctrl> [--json]   statistics of one Salix controller (/dev/nvme0):\n"
     "                          writes, WAF, GC, wear, lateness histogram\n"
     "  array create --name NAME [--raid 5|6] [--data K] [--chunk SIZE] [--host-parity]\n"
-    "               [--spare DEV]... [--force] DEV...\n"
+    "               [--rotation STRIPES] [--spare DEV]... [--force] DEV...\n"
     "                          a new array over the DEVs in member order (/dev/ngXnY\n"
     "                          or /dev/nvmeXnY); --data defaults to all but the\n"
-    "                          parity members; --force overwrites another array's\n"
-    "                          members\n"
+    "                          parity members; --rotation: stripes per parity\n"
+    "                          position (default 16, md's chunk in stripes);\n"
+    "                          --force overwrites another array's members\n"
     "  array status [--json] [DEV...]\n"
     "                          the array's state, stripes and members\n"
     "  array fail N|DEV [DEV...]\n"
@@ -210,6 +211,7 @@ struct ArrayArgs {
   unsigned raid = 5;
   int data = -1;
   uint32_t chunk = 4096;
+  uint32_t rotation = salix::host::ArrayOptions{}.parity_rotation;
   bool host_parity = false, force = false, json = false;
   std::vector<std::string> positional;  // non-device words (fail N)
 };
@@ -276,6 +278,17 @@ int parse_array_args(std::string_view sub, const std::vector<std::string_view>& 
         fmt::print(stderr, "salixctl array {}: --chunk '{}': want e.g. 4k, 16k, 64k\n", sub, v);
         return 2;
       }
+    } else if (o == "--rotation") {
+      if (!value(&v)) return 2;
+      char* end = nullptr;
+      std::string str(v);
+      unsigned long r = std::strtoul(str.c_str(), &end, 10);
+      if (str.empty() || *end != '\0' || r < 1 || r > 65536) {
+        fmt::print(stderr, "salixctl array {}: --rotation '{}': want a stripe count 1..65536\n",
+                   sub, v);
+        return 2;
+      }
+      a->rotation = static_cast<uint32_t>(r);
     } else if (!o.empty() && o[0] == '-') {
       fmt::print(stderr, "salixctl array {}: unknown option '{}'\n{}", sub, o, kUsage);
       return 2;
@@ -405,6 +418,7 @@ int array_create(const ArrayArgs& a) {
     return 2;
   }
   o.chunk_bytes = a.chunk;
+  o.parity_rotation = a.rotation;
   o.parity = a.host_parity ? salix::host::ParityMode::kHost : salix::host::ParityMode::kDevice;
   o.force = a.force;
   auto arr = LinuxArray::Create(a.devices, a.spares, o);

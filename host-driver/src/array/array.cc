@@ -120,7 +120,8 @@ Result<std::unique_ptr<Array>> CreateArray(std::vector<Device*> members,
   uint64_t member_chunks = first.capacity_bytes() / options.chunk_bytes;
   std::string why = array::ComputeGeometry(
       options.data_members, options.parity_members, options.chunk_bytes,
-      first.lba_size, member_chunks, options.gc_reserve_percent, &g);
+      first.lba_size, member_chunks, options.gc_reserve_percent,
+      options.parity_rotation, &g);
   if (!why.empty()) return Error{fmt::format("{}: {}", first.name, why)};
   for (Device* d : spares) {
     if (d->info().lba_size != first.lba_size ||
@@ -153,6 +154,7 @@ Result<std::unique_ptr<Array>> CreateArray(std::vector<Device*> members,
   sb.transient_start = g.transient_start;
   sb.groups = g.groups;
   sb.data_start = g.data_start;
+  sb.parity_rotation = g.rotation;
   for (unsigned i = 0; i < n; i++) {
     const std::string& s = members[i]->info().serial;
     std::memcpy(sb.member_serial[i], s.data(), std::min<size_t>(20, s.size()));

@@ -30,6 +30,10 @@ constexpr size_t kTableBatch = 16;
 constexpr size_t kFreeBatch = 16;
 // Ranges in one Dataset Management command (NR is 8 bits).
 constexpr size_t kMaxDsmRanges = 256;
+// Data in one merged write (coalescer.h): large enough that a burst of
+// QD32 4 KiB writes goes out in a command or two per member, small enough
+// that a member's stage does not wait long for a big transfer.
+constexpr uint64_t kMaxMergeBytes = 256 * 1024;
 
 }  // namespace
 
@@ -41,11 +45,12 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
     members_[i].dev = members[i];
     members_[i].state = static_cast<MemberState>(sb.member_state[i]);
     if (members[i] == nullptr) members_[i].state = MemberState::kFailed;
-    for (uint32_t gi = 0; gi < geo_.groups; gi++) {
-      members_[i].free_groups.push_back(static_cast<uint32_t>(geo_.groups - 1 - gi));
-    }
+    members_[i].free_groups.Reset(geo_.groups);
+    members_[i].free_groups.Fill();
+    ConfigureStage(members_[i]);
   }
   stripes_.resize(geo_.stripes);
+  free_stripes_.Reset(geo_.stripes);
   writes_in_flight_.assign(geo_.logical_chunks, 0);
   max_run_ = geo_.k;
   for (Device* d : members) {
@@ -66,7 +71,7 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
     }
     for (uint64_t lc = 0; lc < geo_.logical_chunks; lc++) l2p_[lc] = lc;
   } else {
-    for (uint64_t s = 0; s < geo_.stripes; s++) free_stripes_.push_back(s);
+    free_stripes_.Fill();
   }
 }
 
@@ -82,6 +87,21 @@ unsigned Engine::alive_count() const {
 
 void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
   Member& mb = members_[member];
+  if (alive(member) && mb.stage.Accepts(cmd)) {
+    if (mb.stage.Overlaps(cmd)) FlushStage(member);  // keep write order
+    mb.stage.Add(cmd, std::move(done));
+    if (mb.stage.full()) {
+      FlushStage(member);
+    } else {
+      stages_waiting_ = true;
+    }
+    return;
+  }
+  Send(member, cmd, std::move(done));
+}
+
+void Engine::Send(unsigned member, const DeviceCommand& cmd, IoDone done) {
+  Member& mb = members_[member];
   if (!alive(member)) {
     ready_.push_back([done = std::move(done)] {
       DeviceCompletion c;
@@ -95,6 +115,52 @@ void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
     return;
   }
   if (!TrySubmit(member, cmd, done)) mb.backlog.emplace_back(cmd, std::move(done));
+}
+
+void Engine::FlushStage(unsigned member) {
+  members_[member].stage.Flush(batch_pool_, [this, member](const DeviceCommand& c,
+                                                           IoDone&& done) {
+    Send(member, c, std::move(done));
+  });
+}
+
+size_t Engine::FlushIdleStages() {
+  if (!stages_waiting_) return 0;
+  stages_waiting_ = false;
+  size_t flushed = 0;
+  for (unsigned i = 0; i < members_.size(); i++) {
+    Member& mb = members_[i];
+    if (mb.stage.empty()) continue;
+    // Nothing in flight: nothing would ever wake the stage, send it. (A
+    // dead member's writes fail, through Send.)
+    if (!alive(i) || (mb.in_flight == 0 && mb.backlog.empty())) {
+      FlushStage(i);
+      flushed++;
+    } else {
+      stages_waiting_ = true;
+    }
+  }
+  return flushed;
+}
+
+void Engine::SetWriteCoalescing(bool on) {
+  coalescing_ = on;
+  for (unsigned i = 0; i < members_.size(); i++) {
+    if (!members_[i].stage.empty()) FlushStage(i);
+    ConfigureStage(members_[i]);
+  }
+}
+
+void Engine::ConfigureStage(Member& mb) {
+  mb.stage.Configure(geo_.chunk_blocks, 512, 0);  // off
+  if (!coalescing_ || mb.dev == nullptr || !mb.dev->info().salix) return;
+  // The tag list takes one SALIX_TAG_LIST_ALIGN piece of the transfer.
+  uint64_t limit = mb.dev->info().max_transfer_bytes;
+  uint64_t max = kMaxMergeBytes;
+  if (limit != 0) max = std::min<uint64_t>(max, limit - SALIX_TAG_LIST_ALIGN);
+  if (max < 2 * geo_.chunk_bytes) return;  // nothing to gain
+  mb.stage.Configure(geo_.chunk_blocks, mb.dev->info().lba_size,
+                     static_cast<uint32_t>(max));
 }
 
 void Engine::OnIoComplete(void* p, const DeviceCompletion& c) {
@@ -306,6 +372,7 @@ size_t Engine::Poll(unsigned wait_us) {
       for (const PendingWrite& w : held) HostWrite(w.lc, w.data, w.req);
       progress++;
     }
+    progress += FlushIdleStages();
     if (progress == 0) break;
   }
   if (completed_ == before && wait_us > 0) {
@@ -346,6 +413,7 @@ bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
     if (!waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
     c += run;
   }
+  FlushIdleStages();
   return true;
 }
 
@@ -373,21 +441,23 @@ bool Engine::SubmitTrim(uint64_t offset, uint64_t len, ArrayCompletionFn fn,
       waiting_.push_back(w);
     }
   }
+  FlushIdleStages();
   return true;
 }
 
 bool Engine::OpenStripe() {
   size_t tries = std::min<size_t>(free_stripes_.size(), members_.size() * 2);
   for (size_t t = 0; t < tries; t++) {
-    uint64_t s = free_stripes_.front();
-    free_stripes_.pop_front();
+    uint64_t s = free_stripes_.Take();
     bool ok = true;
     for (unsigned j = 0; j < geo_.m; j++) {
       unsigned p = geo_.ParityMember(s, j);
       if (alive(p) && members_[p].free_groups.empty()) ok = false;
     }
     if (!ok) {
-      free_stripes_.push_back(s);
+      free_stripes_.Put(s);
+      // The band's parity member is short of groups: try the next band.
+      free_stripes_.Seek(geo_.NextBand(s));
       groups_short_ = true;  // the table flush returns groups: do it now
       continue;
     }
@@ -399,8 +469,7 @@ bool Engine::OpenStripe() {
     for (unsigned j = 0; j < geo_.m; j++) {
       unsigned p = geo_.ParityMember(s, j);
       if (!alive(p)) continue;
-      st.group[j] = members_[p].free_groups.back();
-      members_[p].free_groups.pop_back();
+      st.group[j] = static_cast<uint32_t>(members_[p].free_groups.Take());
     }
     // A slot whose data member is dead is still written: its copies are
     // the backups, and once converted the parity holds it (reads
@@ -791,10 +860,9 @@ void Engine::FreeBackups(const std::vector<uint64_t>& stripes) {
     for (unsigned j = 0; j < geo_.m; j++) {
       unsigned p = geo_.ParityMember(s, j);
       uint32_t group = st.group[j];
-      if (!alive(p)) {
-        members_[p].free_groups.push_back(group);
-        continue;
-      }
+      // A dead member's groups come back when a spare takes its place
+      // (FinishRebuild starts its list afresh).
+      if (!alive(p)) continue;
       auto& b = per_member[p];
       if (b && b->ranges.size() == kMaxDsmRanges) {
         IssueFreeGroups(p, std::move(b));
@@ -814,7 +882,7 @@ template <typename Batch>
 void Engine::IssueFreeGroups(unsigned p, std::shared_ptr<Batch> b) {
   DeviceCommand cmd = Deallocate(b->ranges);
   Issue(p, cmd, [this, p, b](const DeviceCompletion&) {
-    for (uint32_t g : b->groups) members_[p].free_groups.push_back(g);
+    for (uint32_t g : b->groups) members_[p].free_groups.Put(g);
   });
 }
 
@@ -833,6 +901,7 @@ bool Engine::SubmitRead(uint64_t offset, uint32_t len, void* buf,
     uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
     ReadChunk(lc, out + uint64_t{c} * geo_.chunk_bytes, r);
   }
+  FlushIdleStages();
   return true;
 }
 
@@ -1030,6 +1099,7 @@ bool Engine::SubmitFlush(ArrayCompletionFn fn, void* ctx) {
     Issue(i, cmd, [this, r](const DeviceCompletion&) { Finish(r, 0); });
   }
   ready_.push_back([this, r] { Finish(r, 0); });
+  FlushIdleStages();
   return true;
 }
 
@@ -1166,7 +1236,7 @@ void Engine::FreeCollected(bool now) {
     if (--b->pending > 0) return;
     for (uint64_t v : b->stripes) {
       stripes_[v] = Stripe{};
-      free_stripes_.push_back(v);
+      free_stripes_.Put(v);
     }
     freeing_ = false;
   };
@@ -1308,6 +1378,10 @@ ArrayStatus Engine::Status() const {
   }
   st.conversions = conversions_;
   st.table_writes = table_writes_;
+  for (const Member& mb : members_) {
+    st.coalesced_writes += mb.stage.merged_writes();
+    st.coalesced_commands += mb.stage.merged_commands();
+  }
   st.gc_stripes = gc_stripes_;
   st.degraded_reads = degraded_reads_;
   st.degraded = alive_count() < n_;

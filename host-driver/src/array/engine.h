@@ -24,6 +24,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "array/coalescer.h"
+#include "array/free_list.h"
 #include "array/inline_fn.h"
 #include "array/layout.h"
 #include "array/pool.h"
@@ -31,10 +33,6 @@
 
 namespace salix::host::array {
 
-// What runs when a device command completes. Captures up to 96 bytes stay
-// inline: the hot paths (chunk writes, backups, table writes) allocate
-// nothing per command.
-using IoDone = InlineFn<void(const DeviceCompletion&)>;
 // Deferred work run from Poll (completions that must not run inside Submit).
 using Deferred = InlineFn<void(), 128>;
 
@@ -81,6 +79,7 @@ class Engine final : public Array {
   Result<bool> StartRebuild(
       Device* spare, std::function<void(uint64_t, uint64_t)> progress) override;
   Result<bool> Sync() override;
+  void SetWriteCoalescing(bool on) override;
 
   // ---- used by CreateArray / OpenArray -------------------------------------
   // Writes superblocks (generation + 1) to every active member, flushes
@@ -139,7 +138,8 @@ class Engine final : public Array {
     Device* dev = nullptr;
     MemberState state = MemberState::kActive;
     std::deque<std::pair<DeviceCommand, IoDone>> backlog;
-    std::vector<uint32_t> free_groups;
+    Coalescer stage;  // chunk writes waiting to go out merged
+    FreeList free_groups;  // transient groups
     uint64_t commands = 0, errors = 0, gc_busy_seen = 0;
     uint64_t gc_busy_until = 0;  // poll tick until which we avoid it
     size_t in_flight = 0;
@@ -151,8 +151,18 @@ class Engine final : public Array {
   }
   unsigned alive_count() const;
   // Sends cmd to a member; done runs from Poll (also for a failed member,
-  // with errno_ = -ENODEV).
+  // with errno_ = -ENODEV). Chunk writes may wait in the member's stage to
+  // go out merged with others (coalescer.h).
   void Issue(unsigned member, DeviceCommand cmd, IoDone done);
+  // Issue without the stage: to the device now, or to the backlog.
+  void Send(unsigned member, const DeviceCommand& cmd, IoDone done);
+  void FlushStage(unsigned member);
+  // Sends the stages of members with nothing in flight (and of dead
+  // members, whose writes then fail); returns how many stages it sent.
+  size_t FlushIdleStages();
+  // Enables merging on a member whose controller has Write Tagged (when
+  // coalescing is on), disables it otherwise.
+  void ConfigureStage(Member& mb);
   // Submits to the device now; false (done left intact) when it is full.
   bool TrySubmit(unsigned member, const DeviceCommand& cmd, IoDone& done);
   void OnDeviceError(unsigned member, const DeviceCompletion& c);
@@ -232,7 +242,7 @@ class Engine final : public Array {
   std::vector<uint32_t> slot_lc_;   // per physical slot
   std::vector<uint64_t> slot_seq_;  // per physical slot
   std::vector<uint64_t> l2p_;       // per logical chunk: slot or kUnmapped
-  std::deque<uint64_t> free_stripes_;
+  FreeList free_stripes_;
   std::vector<uint64_t> open_;  // open stripes, oldest first
   std::deque<PendingWrite> waiting_;
   std::deque<PendingWrite> gc_waiting_;
@@ -246,6 +256,9 @@ class Engine final : public Array {
   Pool<WriteOp> write_pool_;
   Pool<IoSlot> io_pool_;
   Pool<RunOp> run_pool_;
+  Coalescer::BatchPool batch_pool_;
+  bool stages_waiting_ = false;  // some member's stage is not empty
+  bool coalescing_ = true;
   // Longest run: k, or fewer when a member's transfer limit is smaller
   // (1: no runs).
   unsigned max_run_ = 1;

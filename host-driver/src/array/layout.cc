@@ -42,14 +42,24 @@ std::string CheckSuperblock(const Superblock& sb) {
                        "member {} of {})",
                        sb.k, sb.m, sb.member_index, sb.member_count);
   }
+  if (sb.parity_rotation > kMaxRotation) {
+    return fmt::format("superblock has a parity rotation of {} stripes (at "
+                       "most {})",
+                       sb.parity_rotation, kMaxRotation);
+  }
   return {};
 }
 
 std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
                             uint32_t lba_size, uint64_t member_chunks,
-                            unsigned gc_reserve_percent, Geometry* out) {
+                            unsigned gc_reserve_percent, uint32_t rotation,
+                            Geometry* out) {
   if (gc_reserve_percent < 1 || gc_reserve_percent > 50) {
     return fmt::format("GC reserve of {}%: must be 1..50", gc_reserve_percent);
+  }
+  if (rotation < 1 || rotation > kMaxRotation) {
+    return fmt::format("parity rotation of {} stripes: must be 1..{}", rotation,
+                       kMaxRotation);
   }
   if (k < 2 || k > kMaxData) {
     return fmt::format("{} data members: the array needs 2..{}", k, kMaxData);
@@ -66,6 +76,7 @@ std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
   Geometry g;
   g.k = k;
   g.m = m;
+  g.rotation = rotation;
   g.chunk_bytes = chunk_bytes;
   g.chunk_blocks = chunk_bytes / lba_size;
   g.member_chunks = member_chunks;
@@ -116,6 +127,7 @@ Geometry GeometryOf(const Superblock& sb, uint32_t lba_size) {
   g.transient_start = sb.transient_start;
   g.groups = sb.groups;
   g.data_start = sb.data_start;
+  g.rotation = sb.parity_rotation == 0 ? 1 : sb.parity_rotation;
   return g;
 }
 

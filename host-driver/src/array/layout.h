@@ -10,9 +10,14 @@
 //   [data_start, +stripes)            one chunk of every stripe
 //
 // Stripe s has one chunk on every member, at data_start + s. Its parity
-// rotates (left-symmetric, as Linux md's default): P on member
-// n-1 - (s mod n), Q (RAID-6) on the member after P, data index i on the
-// (m + i)-th member after P. While a stripe is open, each of its parity
+// rotates (left-symmetric, as Linux md's default) every `rotation` stripes:
+// with band b = s / rotation, P on member n-1 - (b mod n), Q (RAID-6) on
+// the member after P, data index i on the (m + i)-th member after P. A band
+// is what md calls a stripe of chunks: rotation 16 with 4 KiB chunks puts
+// 64 KiB of one member's data side by side, as md's --chunk=64 does. Within
+// a band a member's chunks of consecutive stripes are consecutive LBAs with
+// the same role, so writes to consecutive stripes coalesce into one command
+// per member (coalescer.h); rotation 1 is the classic per-stripe rotation. While a stripe is open, each of its parity
 // members holds the stripe's backups in one transient group, data index i
 // at chunk i of the group, so that conversion is one Parity Compute over k
 // contiguous chunks.
@@ -34,6 +39,7 @@ namespace salix::host::array {
 constexpr unsigned kMaxMembers = 32;
 constexpr unsigned kMaxData = 16;  // k <= 16: slot masks are 16 bits
 constexpr unsigned kMaxParity = 2;
+constexpr uint32_t kMaxRotation = 1u << 16;  // stripes per parity position
 
 // ---- superblock ------------------------------------------------------------------
 constexpr char kSuperblockMagic[8] = {'S', 'A', 'L', 'I', 'X', 'A', 'R', 'R'};
@@ -62,8 +68,9 @@ struct Superblock {
   uint64_t data_start;
   uint8_t member_state[kMaxMembers];
   char member_serial[kMaxMembers][20];
+  uint32_t parity_rotation;  // stripes per parity position; 0 (older) = 1
   uint8_t reserved[kSuperblockBytes - 8 - 4 * 2 - 8 * 2 - 32 - 4 * 6 -
-                   8 * 8 - kMaxMembers - kMaxMembers * 20 - 4];
+                   8 * 8 - kMaxMembers - kMaxMembers * 20 - 4 - 4];
   uint32_t checksum;  // FNV-1a of everything before it
 };
 static_assert(sizeof(Superblock) == kSuperblockBytes);
@@ -85,12 +92,18 @@ struct Geometry {
   uint64_t table_start = 2, table_chunks = 0;
   uint64_t transient_start = 0, groups = 0;
   uint64_t data_start = 0;
+  uint32_t rotation = 1;  // stripes per parity position (a band)
   unsigned n() const { return k + m; }
 
   // Member holding parity j (0 = P, 1 = Q) of stripe s.
   unsigned ParityMember(uint64_t s, unsigned j) const {
-    unsigned p = n() - 1 - static_cast<unsigned>(s % n());
+    unsigned p = n() - 1 - static_cast<unsigned>((s / rotation) % n());
     return (p + j) % n();
+  }
+  // The first stripe of the band after stripe s's (wrapping to 0).
+  uint64_t NextBand(uint64_t s) const {
+    uint64_t next = (s / rotation + 1) * rotation;
+    return next < stripes ? next : 0;
   }
   // Member holding data index i of stripe s.
   unsigned DataMember(uint64_t s, unsigned i) const {
@@ -108,7 +121,8 @@ struct Geometry {
 // per member). Empty string or why it cannot.
 std::string ComputeGeometry(unsigned k, unsigned m, uint32_t chunk_bytes,
                             uint32_t lba_size, uint64_t member_chunks,
-                            unsigned gc_reserve_percent, Geometry* out);
+                            unsigned gc_reserve_percent, uint32_t rotation,
+                            Geometry* out);
 Geometry GeometryOf(const Superblock& sb, uint32_t lba_size);
 
 // ---- stripe table -------------------------------------------------------------

@@ -80,6 +80,7 @@ Result<bool> Engine::StartRebuild(
   m = Member{};
   m.dev = spare;
   m.state = MemberState::kActive;
+  ConfigureStage(m);
   return true;
 }
 
@@ -90,7 +91,7 @@ void Engine::AbortRebuild(const std::string& why) {
   rebuild_error_ = why;
   Member spare = std::move(members_[n_]);
   members_.resize(n_);
-  if (!spare.backlog.empty() || spare.in_flight > 0) {
+  if (!spare.backlog.empty() || spare.in_flight > 0 || !spare.stage.empty()) {
     // Its commands still finish through members_[n_]'s callbacks: keep the
     // slot until they have (Poll drains a failed member's backlog).
     members_.push_back(std::move(spare));
@@ -291,7 +292,9 @@ void Engine::FinishRebuild() {
   rb.done = geo_.stripes;
   if (rb.progress) rb.progress(rb.done, geo_.stripes);
   unsigned d = rb.member;
-  // The spare takes the lost member's place.
+  // The spare takes the lost member's place. Writes still staged for the
+  // lost member fail first (the stage is sent while it is still dead).
+  if (!members_[d].stage.empty()) FlushStage(d);
   Member spare = std::move(members_[n_]);
   members_.resize(n_);
   Member& m = members_[d];
@@ -301,10 +304,9 @@ void Engine::FinishRebuild() {
   m.errors = 0;
   m.in_flight = spare.in_flight;
   m.backlog = std::move(spare.backlog);
-  m.free_groups.clear();
-  for (uint32_t gi = 0; gi < geo_.groups; gi++) {
-    m.free_groups.push_back(static_cast<uint32_t>(geo_.groups - 1 - gi));
-  }
+  m.stage = std::move(spare.stage);
+  m.free_groups.Reset(geo_.groups);
+  m.free_groups.Fill();
   sb_.member_state[d] = static_cast<uint8_t>(MemberState::kActive);
   std::memset(sb_.member_serial[d], 0, sizeof(sb_.member_serial[d]));
   std::memcpy(sb_.member_serial[d], m.dev->info().serial.data(),

@@ -26,6 +26,7 @@ namespace salix::host::array {
 namespace {
 
 constexpr uint32_t kTagBatch = 2048;  // LBAs per Read Tags (64 KiB of entries)
+constexpr size_t kMaxDsmRanges = 256;  // ranges per Dataset Management
 
 struct Copy {
   uint64_t seq = 0;
@@ -101,6 +102,12 @@ Result<bool> Engine::Recover() {
   std::vector<std::vector<Copy>> backup(geo_.m, std::vector<Copy>(geo_.stripes * k));
   std::vector<std::vector<uint32_t>> group(geo_.m,
                                            std::vector<uint32_t>(geo_.stripes, ~0u));
+  // The newest backup seen per (parity j, stripe): its group wins.
+  std::vector<std::vector<uint64_t>> group_seq(geo_.m,
+                                               std::vector<uint64_t>(geo_.stripes, 0));
+  // Per member, groups holding any backup tag: those left unused below are
+  // deallocated, so that no stale backup outlives the recovery.
+  std::vector<std::vector<bool>> tagged(n_, std::vector<bool>(geo_.groups, false));
   std::vector<salix_tag_entry> tags(kTagBatch);
   auto read_tags = [&](unsigned d, uint64_t first_chunk, uint64_t chunks,
                        const std::function<void(uint64_t chunk, const ChunkTag&)>& fn)
@@ -172,12 +179,16 @@ Result<bool> Engine::Recover() {
                       return;
                     }
                     const uint32_t lc = t.value + (i - t.index);
+                    tagged[d][g] = true;
                     for (unsigned j = 0; j < geo_.m; j++) {
                       if (geo_.ParityMember(s, j) != d) continue;
                       Copy& c = backup[j][s * k + i];
                       if (c.present && c.seq > t.seq) return;
                       c = {t.seq, lc, true};
-                      group[j][s] = g;
+                      if (t.seq >= group_seq[j][s]) {
+                        group_seq[j][s] = t.seq;
+                        group[j][s] = g;
+                      }
                     }
                     max_seq = std::max(max_seq, t.seq);
                   });
@@ -191,6 +202,21 @@ Result<bool> Engine::Recover() {
   // ---- 3. open stripes from tags ----------------------------------------------------------
   for (uint64_t s = 0; s < geo_.stripes; s++) {
     Stripe& st = stripes_[s];
+    if (st.phase == Phase::kClosed) {
+      // Backups older than the recorded use (its epoch is the sequence
+      // number when it opened) belong to an earlier use whose groups were
+      // never cleaned: e.g. a use that a crash left with backups but no
+      // data, which recovery freed. They say nothing about this stripe.
+      for (unsigned j = 0; j < geo_.m; j++) {
+        bool any = false;
+        for (unsigned i = 0; i < k; i++) {
+          Copy& c = backup[j][s * k + i];
+          if (c.present && c.seq < st.epoch) c = Copy{};
+          any |= c.present;
+        }
+        if (!any) group[j][s] = ~0u;
+      }
+    }
     uint64_t newest_backup = 0;
     for (unsigned j = 0; j < geo_.m; j++) {
       for (unsigned i = 0; i < k; i++) {
@@ -296,7 +322,7 @@ Result<bool> Engine::Recover() {
   seq_ = max_seq + 1;
 
   // ---- 5. free lists; convert what was open -------------------------------------------------------
-  free_stripes_.clear();
+  free_stripes_.Reset(geo_.stripes);
   for (unsigned d = 0; d < n_; d++) {
     std::vector<bool> used(geo_.groups, false);
     for (uint64_t s = 0; s < geo_.stripes; s++) {
@@ -308,16 +334,28 @@ Result<bool> Engine::Recover() {
         }
       }
     }
-    members_[d].free_groups.clear();
+    members_[d].free_groups.Reset(geo_.groups);
+    std::vector<DsmRange> stale;
     for (uint32_t g = 0; g < geo_.groups; g++) {
-      uint32_t gi = static_cast<uint32_t>(geo_.groups - 1 - g);
-      if (!used[gi]) members_[d].free_groups.push_back(gi);
+      if (used[g]) continue;
+      members_[d].free_groups.Put(g);
+      if (tagged[d][g]) stale.push_back({0, k * geo_.chunk_blocks, geo_.BackupLba(g, 0)});
+    }
+    // Unused groups that still hold backups (of uses that recovery freed or
+    // found converted): deallocated now, or a later recovery could read
+    // them as backups of a newer use of their stripe. A failure here only
+    // leaves them, as before.
+    for (size_t first = 0; first < stale.size() && alive(d); first += kMaxDsmRanges) {
+      std::vector<DsmRange> batch(
+          stale.begin() + static_cast<std::ptrdiff_t>(first),
+          stale.begin() + static_cast<std::ptrdiff_t>(std::min(stale.size(), first + kMaxDsmRanges)));
+      (void)members_[d].dev->Execute(Deallocate(batch));
     }
   }
   std::vector<uint64_t> to_convert;
   for (uint64_t s = 0; s < geo_.stripes; s++) {
     Stripe& st = stripes_[s];
-    if (st.phase == Phase::kFree) free_stripes_.push_back(s);
+    if (st.phase == Phase::kFree) free_stripes_.Put(s);
     if (st.phase == Phase::kOpen) {
       st.epoch = NextSeq();
       open_.push_back(s);

@@ -260,49 +260,75 @@ TEST_CASE("Host-parity degraded reads never see a half-done read-modify-write") 
 TEST_CASE("Writes spanning many chunks send one backup command per parity member and stripe") {
   // 64 chunks in one request against 64 one-chunk requests, on fresh
   // arrays: the long write fills 16 stripes, each stripe's 4 backups in one
-  // command per parity member.
+  // command per parity member. With write coalescing on, the chunk writes
+  // that wait for a busy member also go out merged (coalescer.h): the 16
+  // stripes are one band (parity rotation 16), so each member's chunks are
+  // adjacent.
   unsigned mm = GENERATE(1u, 2u);
   auto commands = [](Array* a) {
     uint64_t n = 0;
     for (const auto& ms : a->Status().members) n += ms.commands;
     return n;
   };
-  std::vector<uint8_t> buf(64 * 4096, 0x3c);
+  std::vector<uint8_t> buf(64 * 4096);
+  for (size_t b = 0; b < buf.size(); b++) buf[b] = static_cast<uint8_t>(b * 7 + b / 4096);
   auto fn = [](void* p, int r) { *static_cast<int*>(p) = r; };
-  uint64_t singles = 0, one = 0;
-  {
+  // Device commands of the 64 chunks written as singles or as one request.
+  auto run = [&](bool coalesce, bool singles, uint64_t* merged) {
     auto m = MakeMembers(4 + mm);
     auto a = Create(m, Opts(4, mm));
+    a->SetWriteCoalescing(coalesce);
     uint64_t before = commands(a.get());
     std::vector<int> res(64, 1);
-    for (unsigned c = 0; c < 64; c++) {
-      REQUIRE(a->SubmitWrite(uint64_t{c} * 4096, 4096, buf.data() + c * 4096, fn,
-                             &res[c]));
+    if (singles) {
+      for (unsigned c = 0; c < 64; c++) {
+        REQUIRE(a->SubmitWrite(uint64_t{c} * 4096, 4096, buf.data() + c * 4096, fn,
+                               &res[c]));
+      }
+    } else {
+      REQUIRE(a->SubmitWrite(0, 64 * 4096, buf.data(), fn, &res[0]));
+      res.resize(1);
     }
     while (a->in_flight() > 0) a->Poll(0);
     for (int r : res) REQUIRE(r == 0);
-    singles = commands(a.get()) - before;
-  }
-  {
-    auto m = MakeMembers(4 + mm);
-    auto a = Create(m, Opts(4, mm));
-    uint64_t before = commands(a.get());
-    int res = 1;
-    REQUIRE(a->SubmitWrite(0, 64 * 4096, buf.data(), fn, &res));
-    while (a->in_flight() > 0) a->Poll(0);
-    REQUIRE(res == 0);
-    one = commands(a.get()) - before;
-    // And it reads back.
+    const uint64_t n = commands(a.get()) - before;
+    *merged = a->Status().coalesced_writes;
+    // And it reads back (from the data chunks, then after a crash and
+    // recovery from their tags: merged writes tagged every chunk).
     std::vector<uint8_t> out(64 * 4096);
-    res = 1;
-    REQUIRE(a->SubmitRead(0, 64 * 4096, out.data(), fn, &res));
-    while (res == 1) a->Poll(0);
-    REQUIRE(res == 0);
+    int r = 1;
+    REQUIRE(a->SubmitRead(0, 64 * 4096, out.data(), fn, &r));
+    while (r == 1) a->Poll(0);
+    REQUIRE(r == 0);
     CHECK(out == buf);
-  }
-  INFO("singles " << singles << " commands, one request " << one);
+    for (auto& d : m) d->Crash();
+    a.reset();
+    auto b = OpenArray(Ptrs(m));
+    REQUIRE(b.ok());
+    std::fill(out.begin(), out.end(), 0);
+    r = 1;
+    REQUIRE(b.value()->SubmitRead(0, 64 * 4096, out.data(), fn, &r));
+    while (r == 1) b.value()->Poll(0);
+    REQUIRE(r == 0);
+    CHECK(out == buf);
+    return n;
+  };
+  uint64_t merged_off = 0, merged_singles = 0, merged_one = 0, unused = 0;
+  const uint64_t singles_off = run(false, true, &merged_off);
+  const uint64_t one_off = run(false, false, &unused);
+  const uint64_t singles_on = run(true, true, &merged_singles);
+  const uint64_t one_on = run(true, false, &merged_one);
+  INFO("coalescing off: singles " << singles_off << " commands, one request " << one_off
+                                  << "; on: " << singles_on << " and " << one_on);
+  CHECK(merged_off == 0);
   // 64 data writes either way; backups 64 * m against 16 * m.
-  CHECK(singles - one >= 48 * mm);
+  CHECK(singles_off - one_off >= 48 * mm);
+  // Coalesced: the data chunks (64) and backups go out merged, and the
+  // commands left are mostly the conversions (16 * m Parity Computes).
+  CHECK(merged_singles >= 64);
+  CHECK(merged_one >= 64);
+  CHECK(singles_on * 3 <= singles_off);
+  CHECK(one_on * 2 <= one_off);
 }
 
 TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {

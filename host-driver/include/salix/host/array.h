@@ -57,6 +57,12 @@ struct ArrayOptions {
   // device writes per user write, 20% about 2.5. SSDs make the same trade
   // with their over-provisioning (7% consumer, 28% enterprise).
   unsigned gc_reserve_percent = 20;
+  // Stripes in a row that keep their parity on one member (1..65536): md's
+  // chunk size in stripes (16 with 4 KiB chunks = md's --chunk=64). Within
+  // such a band each member's chunks of consecutive stripes are adjacent, so
+  // the engine writes many chunks with one command per member; 1 rotates
+  // parity on every stripe.
+  uint32_t parity_rotation = 16;
   // Overwrite members that carry another array's superblock.
   bool force = false;
 };
@@ -80,6 +86,9 @@ struct ArrayStatus {
            stripes_replicated = 0;
   uint64_t conversions = 0, gc_stripes = 0, degraded_reads = 0;
   uint64_t table_writes = 0;  // stripe-table chunk writes (all copies)
+  // Chunk writes sent merged with others, and the Write Tagged commands
+  // that carried them (write coalescing, docs/ARRAY.md).
+  uint64_t coalesced_writes = 0, coalesced_commands = 0;
   bool degraded = false;
   double rebuild_progress = -1;  // 0..1 while rebuilding, -1 otherwise
   std::string rebuild_error;     // why the last rebuild stopped, if it did
@@ -124,6 +133,9 @@ class Array {
   // Writes everything the map needs to the members (superblocks) and waits
   // for outstanding I/O. The array stays usable.
   virtual Result<bool> Sync() = 0;
+  // Merging chunk writes that wait for a busy member into one command per
+  // run of adjacent blocks (on by default; off to measure what it saves).
+  virtual void SetWriteCoalescing(bool on) = 0;
 };
 
 // Creates a new array over 'members' (k + m devices, in member order) and

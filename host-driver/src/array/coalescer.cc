@@ -1,0 +1,89 @@
+// coalescer.cc - merging a member's staged chunk writes (see coalescer.h).
+#include "array/coalescer.h"
+
+#include <salix/opcodes.h>
+
+#include <cstring>
+
+namespace salix::host::array {
+
+void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
+                          uint32_t max_bytes) {
+  unit_blocks_ = unit_blocks;
+  lba_size_ = lba_size;
+  max_bytes_ = max_bytes;
+}
+
+bool Coalescer::Accepts(const DeviceCommand& cmd) const {
+  if (cmd.opcode != SALIX_IO_WRITE || max_bytes_ == 0) return false;
+  // CDW12 carries only NLB (no FUA, no other flags); CDW13 nothing.
+  if ((cmd.cdw12 >> 16) != 0 || cmd.cdw13 != 0) return false;
+  const uint32_t blocks = Blocks(cmd);
+  return blocks % unit_blocks_ == 0 && Lba(cmd) % unit_blocks_ == 0 &&
+         cmd.data_len == uint64_t{blocks} * lba_size_ && cmd.data != nullptr;
+}
+
+bool Coalescer::Overlaps(const DeviceCommand& cmd) const {
+  const uint64_t lba = Lba(cmd), end = lba + Blocks(cmd);
+  for (const Entry& e : entries_) {
+    const uint64_t elba = Lba(e.cmd);
+    if (lba < elba + Blocks(e.cmd) && elba < end) return true;
+  }
+  return false;
+}
+
+void Coalescer::Add(const DeviceCommand& cmd, IoDone done) {
+  entries_.push_back({cmd, std::move(done)});
+  staged_bytes_ += cmd.data_len;
+}
+
+DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
+  uint64_t blocks = 0, bytes = 0;
+  for (size_t x = first; x < last; x++) {
+    const DeviceCommand& c = entries_[order_[x].second].cmd;
+    blocks += Blocks(c);
+    bytes += c.data_len;
+  }
+  const uint64_t tags = blocks / unit_blocks_;
+  const uint64_t list = (tags * sizeof(salix_host_tag) + SALIX_TAG_LIST_ALIGN - 1) /
+                        SALIX_TAG_LIST_ALIGN * SALIX_TAG_LIST_ALIGN;
+  b->buffer.assign(list, 0);  // the list's padding must be zero
+  b->buffer.resize(list + bytes);
+  b->parts.clear();
+  uint8_t* tag_out = b->buffer.data();
+  uint8_t* data_out = b->buffer.data() + list;
+  for (size_t x = first; x < last; x++) {
+    Entry& e = entries_[order_[x].second];
+    // A write of several units had one tag for all of them (the backups
+    // of a run): each unit gets a copy, which reads back the same.
+    const salix_host_tag tag{{e.cmd.cdw2, e.cmd.cdw3, e.cmd.cdw14, e.cmd.cdw15}};
+    for (uint32_t u = 0; u < Blocks(e.cmd) / unit_blocks_; u++) {
+      std::memcpy(tag_out, &tag, sizeof(tag));
+      tag_out += sizeof(tag);
+    }
+    std::memcpy(data_out, e.cmd.data, e.cmd.data_len);
+    data_out += e.cmd.data_len;
+    b->parts.push_back(std::move(e.done));
+  }
+  merged_commands_++;
+  merged_writes_ += last - first;
+  const uint64_t slba = order_[first].first;
+  DeviceCommand cmd;
+  cmd.opcode = SALIX_IO_WRITE_TAGGED;
+  cmd.cdw10 = static_cast<uint32_t>(slba);
+  cmd.cdw11 = static_cast<uint32_t>(slba >> 32);
+  cmd.cdw12 = static_cast<uint32_t>(blocks - 1);
+  cmd.cdw13 = unit_blocks_ - 1;
+  cmd.data = b->buffer.data();
+  cmd.data_len = static_cast<uint32_t>(b->buffer.size());
+  return cmd;
+}
+
+void Coalescer::Fail(const DeviceCompletion& c) {
+  std::vector<Entry> entries;
+  entries.swap(entries_);
+  staged_bytes_ = 0;
+  for (Entry& e : entries) e.done(c);
+}
+
+}  // namespace salix::host::array
