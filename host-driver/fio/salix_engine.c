@@ -21,9 +21,10 @@
  * member commands (Array::SetWriteCoalescing), to measure what it saves.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
- * collected by the callbacks), commit -> one Poll to start the devices,
- * getevents -> Poll until 'min' requests completed, event -> the i-th
- * completed io_u.
+ * collected by the callbacks), commit -> nothing with coalescing (the
+ * next getevents sends what was queued, together), else one Poll to start
+ * the devices, getevents -> Poll until 'min' requests completed, event ->
+ * the i-th completed io_u.
  *
  * Built against the exact fio the guest runs (see fio-source.sh).
  */
@@ -246,7 +247,16 @@ static enum fio_q_status salix_queue(struct thread_data *td, struct io_u *io_u)
 static int salix_commit(struct thread_data *td)
 {
 	struct salix_data *d = td->io_ops_data;
+	struct salix_options *o = td->eo;
 
+	/* With coalescing, what fio queued waits for the next getevents, which
+	 * fio calls once the queue is full or it needs a completion: then all
+	 * of it goes out together, each member's adjacent chunks as one
+	 * command (the block layer's plugging does the same for md). fio
+	 * commits after every io_u (iodepth_batch=1), so polling here would
+	 * send each request alone. */
+	if (o->coalesce)
+		return 0;
 	salix_fio_poll(d->array, 0);
 	return 0;
 }

@@ -6,7 +6,9 @@
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
 # --append adds guest kernel arguments. --configs picks of salix-device,
-# salix-device-fixed (fio --fixedbufs=1: registered buffers), salix-host, md.
+# salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
+# write, the engine before write coalescing), salix-device-fixed (fio
+# --fixedbufs=1: registered buffers), salix-host, md.
 # Prints a markdown table: IOPS, bandwidth, ratio to md, and guest CPU time
 # per I/O in the I/O phase (all guest CPUs' busy time from /proc/stat between
 # fio's exec_prerun and exec_postrun, divided by the I/Os), split into user,
@@ -16,7 +18,7 @@
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
 runtime=10
-configs="salix-device salix-host md"
+configs="salix-device salix-device-nocoalesce salix-host md"
 append=()
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -29,8 +31,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 for c in $configs; do
-  case $c in salix-device | salix-device-fixed | salix-host | md) ;;
-    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-fixed, salix-host, md)" >&2
+  case $c in salix-device | salix-device-nocoalesce | salix-device-fixed | salix-host | md) ;;
+    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-nocoalesce, salix-device-fixed, salix-host, md)" >&2
        exit 2 ;;
   esac
 done
@@ -140,7 +142,7 @@ print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
     md = rows.get(("md", job))
-    for config in ["salix-device", "salix-device-fixed", "salix-host", "md"]:
+    for config in ["salix-device", "salix-device-nocoalesce", "salix-device-fixed", "salix-host", "md"]:
         if config not in configs:
             continue
         r = rows.get((config, job))
@@ -173,7 +175,7 @@ for job, goal in goals.items():
         print(f"{job}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
     else:
         print(f"{job}: goal >= {goal}x not evaluated (a side was not measured)")
-extra = "" if configs == ["salix-device", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
+extra = "" if configs == ["salix-device", "salix-device-nocoalesce", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY

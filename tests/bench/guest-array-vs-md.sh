@@ -16,11 +16,12 @@
 # do not see; the /proc windows see every CPU).
 #
 # /salix/runtime: seconds per job. /salix/configs (optional): the configs to
-# run, of salix-device (device parity), salix-device-fixed (the same with
-# registered buffers), salix-host (host parity) and md (default: all but
+# run, of salix-device (device parity), salix-device-nocoalesce (the same
+# without write coalescing), salix-device-fixed (the same with registered
+# buffers), salix-host (host parity) and md (default: all but
 # salix-device-fixed).
 runtime=$(cat /salix/runtime)
-configs="salix-device salix-host md"
+configs="salix-device salix-device-nocoalesce salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
 ngs=""
 blks=""
@@ -85,7 +86,7 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device device-fixed host; do
+for mode in device device-nocoalesce device-fixed host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
@@ -94,7 +95,10 @@ for mode in device device-fixed host; do
   if salixctl array create --name bench --force $opt $ngs; then
     fixed=0
     [ $mode = device-fixed ] && fixed=1
-    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed
+    coalesce=1
+    [ $mode = device-nocoalesce ] && coalesce=0
+    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed \
+      --coalesce=$coalesce
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"

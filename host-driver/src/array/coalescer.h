@@ -9,16 +9,19 @@
 // without help it pays 2-3 commands per 4 KiB write where Linux md, whose
 // block layer merges and plugs, pays less per member I/O.
 //
-// How: while a member has commands in flight, its plain chunk Writes wait
-// here (Add). When the member has nothing in flight, or the stage holds a
-// full command's worth, Flush sends them in LBA order: writes at adjacent
+// How: a member's plain chunk Writes wait here (Add) until the engine's
+// next Poll finds the member with nothing in flight, or the stage holds a
+// full command's worth; then Flush sends them in LBA order: writes at adjacent
 // LBAs go as one Salix Write Tagged (<salix/array_commands.h>), whose tag
 // list gives every chunk the tag it would have had as a Write of its own,
 // with the data gathered into a bounce buffer; a write with no neighbour
 // goes out unchanged. The merged command's completion is every part's
-// completion. So a burst of writes costs one command per member and run of
-// adjacent LBAs (layout.h puts consecutive stripes of a band side by side),
-// and a lone write on an idle member goes out at once, as before.
+// completion. So the writes submitted between two polls, and those that
+// arrive while a member is busy, cost one command per member and run of
+// adjacent LBAs (layout.h puts consecutive stripes of a band side by side);
+// a lone write on an idle member goes out at the next Poll alone. (The
+// Linux backend submits to the kernel from Poll anyway, one io_uring_enter
+// for everything queued.)
 //
 // What waits here has been handed to the engine's device layer like any
 // submitted command: nothing in the engine reads or frees those LBAs before

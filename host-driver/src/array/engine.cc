@@ -7,6 +7,7 @@
 #include <salix/opcodes.h>
 
 #include <algorithm>
+#include <tuple>
 #include <cerrno>
 #include <cstring>
 
@@ -34,6 +35,9 @@ constexpr size_t kMaxDsmRanges = 256;
 // QD32 4 KiB writes goes out in a command or two per member, small enough
 // that a member's stage does not wait long for a big transfer.
 constexpr uint64_t kMaxMergeBytes = 256 * 1024;
+// Stripes one Parity Compute converts at most (its NS field): a command
+// stays short next to the host commands behind it on the member.
+constexpr size_t kMaxParityStripes = 64;
 
 }  // namespace
 
@@ -125,9 +129,9 @@ void Engine::FlushStage(unsigned member) {
 }
 
 size_t Engine::FlushIdleStages() {
-  if (!stages_waiting_) return 0;
+  size_t flushed = IssueConversions();
+  if (!stages_waiting_) return flushed;
   stages_waiting_ = false;
-  size_t flushed = 0;
   for (unsigned i = 0; i < members_.size(); i++) {
     Member& mb = members_[i];
     if (mb.stage.empty()) continue;
@@ -413,7 +417,6 @@ bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
     if (!waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
     c += run;
   }
-  FlushIdleStages();
   return true;
 }
 
@@ -441,7 +444,6 @@ bool Engine::SubmitTrim(uint64_t offset, uint64_t len, ArrayCompletionFn fn,
       waiting_.push_back(w);
     }
   }
-  FlushIdleStages();
   return true;
 }
 
@@ -727,49 +729,93 @@ void Engine::Convert(uint64_t s) {
   st.phase = Phase::kConverting;
   open_.erase(std::find(open_.begin(), open_.end(), s));
   st.included = st.written;
-  auto pending = std::make_shared<unsigned>(1);
-  auto ok = std::make_shared<uint8_t>(0);
-  auto finish = [this, s, pending, ok] {
-    if (--*pending > 0) return;
-    Stripe& st = stripes_[s];
-    st.phase = Phase::kClosed;
-    st.parity_ok = *ok;
-    conversions_++;
-    table_dirty_.push_back(s / RecordsPerChunk(geo_.chunk_bytes, geo_.k));
-    awaiting_table_.push_back(s);
-  };
+  st.conv_pending = 1;  // dropped below, once every Parity Compute is out
+  st.conv_ok = 0;
+  const bool full = st.included == static_cast<uint16_t>((1u << geo_.k) - 1);
   for (unsigned j = 0; j < geo_.m; j++) {
     // The old parity of a lost member comes from the spare once rebuilt.
     unsigned p = HostTarget(s, geo_.ParityMember(s, j));
-    if (!alive(p)) continue;
-    auto desc = std::make_shared<std::vector<salix_parity_source>>();
-    for (unsigned i = 0; i < geo_.k; i++) {
-      if (!(st.included & (1u << i))) continue;
-      salix_parity_source src{};
-      src.slba = geo_.BackupLba(st.group[j], i);
-      src.coef = static_cast<uint8_t>(i);
-      desc->push_back(src);
+    if (!alive(p) || st.included == 0) continue;  // nothing written: no parity
+    st.conv_pending++;
+    if (full) {
+      // Full stripes wait for the end of this round: consecutive ones of a
+      // band share one command (IssueConversions).
+      conversions_waiting_.push_back({p, j, s});
+    } else {
+      IssueParity(p, j, s, 1);
     }
-    if (desc->empty()) continue;  // nothing written: no parity needed
-    DeviceCommand cmd;
-    cmd.opcode = SALIX_IO_PARITY_COMPUTE;
-    uint64_t dst = geo_.DataLba(s);
-    cmd.cdw10 = static_cast<uint32_t>(dst);
-    cmd.cdw11 = static_cast<uint32_t>(dst >> 32);
-    cmd.cdw12 = static_cast<uint32_t>(desc->size() - 1) |
-                ((j == 0 ? SALIX_PARITY_P : SALIX_PARITY_Q) << 8);
-    cmd.cdw13 = geo_.chunk_blocks - 1;
-    cmd.data = desc->data();
-    cmd.data_len = static_cast<uint32_t>(desc->size() * sizeof(salix_parity_source));
-    SetTag(&cmd, {j == 0 ? TagKind::kParityP : TagKind::kParityQ, j, st.epoch,
-                  st.included, static_cast<uint32_t>(s)});
-    (*pending)++;
-    Issue(p, cmd, [desc, ok, j, finish](const DeviceCompletion& c) {
-      if (c.ok()) *ok |= 1u << j;
-      finish();
-    });
   }
-  finish();
+  ConversionDone(s);
+}
+
+size_t Engine::IssueConversions() {
+  if (conversions_waiting_.empty()) return 0;
+  std::vector<ParityJob> jobs;
+  jobs.swap(conversions_waiting_);
+  std::sort(jobs.begin(), jobs.end(), [](const ParityJob& a, const ParityJob& b) {
+    return std::tie(a.member, a.j, a.s) < std::tie(b.member, b.j, b.s);
+  });
+  size_t commands = 0;
+  for (size_t first = 0; first < jobs.size();) {
+    // Stripes s, s+1, ... of one band whose groups on this parity member
+    // are consecutive too: their sources lie back to back, one command.
+    size_t last = first + 1;
+    while (last < jobs.size() && last - first < kMaxParityStripes &&
+           jobs[last].member == jobs[first].member && jobs[last].j == jobs[first].j &&
+           jobs[last].s == jobs[last - 1].s + 1 &&
+           stripes_[jobs[last].s].group[jobs[first].j] ==
+               stripes_[jobs[last - 1].s].group[jobs[first].j] + 1) {
+      last++;
+    }
+    IssueParity(jobs[first].member, jobs[first].j, jobs[first].s,
+                static_cast<unsigned>(last - first));
+    commands++;
+    first = last;
+  }
+  return commands;
+}
+
+void Engine::IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count) {
+  const Stripe& st = stripes_[s0];
+  auto desc = std::make_shared<std::vector<salix_parity_source>>();
+  for (unsigned i = 0; i < geo_.k; i++) {
+    if (!(st.included & (1u << i))) continue;
+    salix_parity_source src{};
+    src.slba = geo_.BackupLba(st.group[j], i);
+    src.coef = static_cast<uint8_t>(i);
+    desc->push_back(src);
+  }
+  DeviceCommand cmd;
+  cmd.opcode = SALIX_IO_PARITY_COMPUTE;
+  uint64_t dst = geo_.DataLba(s0);
+  cmd.cdw10 = static_cast<uint32_t>(dst);
+  cmd.cdw11 = static_cast<uint32_t>(dst >> 32);
+  cmd.cdw12 = static_cast<uint32_t>(desc->size() - 1) |
+              ((j == 0 ? SALIX_PARITY_P : SALIX_PARITY_Q) << 8);
+  // NS: stripes s0 .. s0 + count - 1 (<salix/array_commands.h>).
+  cmd.cdw13 = (geo_.chunk_blocks - 1) | ((count - 1) << 16);
+  cmd.data = desc->data();
+  cmd.data_len = static_cast<uint32_t>(desc->size() * sizeof(salix_parity_source));
+  // One tag for every parity chunk of the command: the first stripe's
+  // (recovery does not read parity tags; the table records the stripes).
+  SetTag(&cmd, {j == 0 ? TagKind::kParityP : TagKind::kParityQ, j, st.epoch,
+                st.included, static_cast<uint32_t>(s0)});
+  Issue(p, cmd, [this, desc, j, s0, count](const DeviceCompletion& c) {
+    for (unsigned x = 0; x < count; x++) {
+      if (c.ok()) stripes_[s0 + x].conv_ok |= static_cast<uint8_t>(1u << j);
+      ConversionDone(s0 + x);
+    }
+  });
+}
+
+void Engine::ConversionDone(uint64_t s) {
+  Stripe& st = stripes_[s];
+  if (--st.conv_pending > 0) return;
+  st.phase = Phase::kClosed;
+  st.parity_ok = st.conv_ok;
+  conversions_++;
+  table_dirty_.push_back(s / RecordsPerChunk(geo_.chunk_bytes, geo_.k));
+  awaiting_table_.push_back(s);
 }
 
 // ---- stripe table -------------------------------------------------------------------------
@@ -901,7 +947,6 @@ bool Engine::SubmitRead(uint64_t offset, uint32_t len, void* buf,
     uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
     ReadChunk(lc, out + uint64_t{c} * geo_.chunk_bytes, r);
   }
-  FlushIdleStages();
   return true;
 }
 
@@ -1099,7 +1144,6 @@ bool Engine::SubmitFlush(ArrayCompletionFn fn, void* ctx) {
     Issue(i, cmd, [this, r](const DeviceCompletion&) { Finish(r, 0); });
   }
   ready_.push_back([this, r] { Finish(r, 0); });
-  FlushIdleStages();
   return true;
 }
 

@@ -52,6 +52,8 @@ class Engine final : public Array {
     uint16_t pending_writes = 0;
     uint32_t valid = 0;
     uint32_t reads = 0;  // reads in flight (stripe cannot be freed)
+    uint8_t conv_pending = 0;  // converting: Parity Computes in flight (+1)
+    uint8_t conv_ok = 0;       // converting: parities written (bit j)
     uint64_t epoch = 0;
     uint32_t group[kMaxParity] = {0, 0};
   };
@@ -157,8 +159,9 @@ class Engine final : public Array {
   // Issue without the stage: to the device now, or to the backlog.
   void Send(unsigned member, const DeviceCommand& cmd, IoDone done);
   void FlushStage(unsigned member);
-  // Sends the stages of members with nothing in flight (and of dead
-  // members, whose writes then fail); returns how many stages it sent.
+  // Sends the waiting conversions (IssueConversions), then the stages of
+  // members with nothing in flight (and of dead members, whose writes then
+  // fail); returns how many commands or stages it sent.
   size_t FlushIdleStages();
   // Enables merging on a member whose controller has Write Tagged (when
   // coalescing is on), disables it otherwise.
@@ -188,6 +191,19 @@ class Engine final : public Array {
   static void OnIoComplete(void* ctx, const DeviceCompletion& c);
   void MaybeConvert(uint64_t s);
   void Convert(uint64_t s);
+  // A full stripe's parity j waiting to be computed on 'member'.
+  struct ParityJob {
+    unsigned member;
+    unsigned j;
+    uint64_t s;
+  };
+  // Sends the waiting Parity Computes, consecutive stripes together;
+  // returns the commands sent.
+  size_t IssueConversions();
+  // Parity j of stripes s0 .. s0 + count - 1 on member p, one command.
+  void IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count);
+  // One Parity Compute of stripe s is done (or was never needed).
+  void ConversionDone(uint64_t s);
   void ForceConvertOldest();
   void ReadChunk(uint32_t lc, uint8_t* out, Request* req);
   void ReadSlot(uint64_t s, unsigned i, uint8_t* out,
@@ -258,6 +274,7 @@ class Engine final : public Array {
   Pool<RunOp> run_pool_;
   Coalescer::BatchPool batch_pool_;
   bool stages_waiting_ = false;  // some member's stage is not empty
+  std::vector<ParityJob> conversions_waiting_;
   bool coalescing_ = true;
   // Longest run: k, or fewer when a member's transfer limit is smaller
   // (1: no runs).
