@@ -6,6 +6,9 @@
 #include <cstring>
 
 namespace salix::host::array {
+namespace {
+constexpr uintptr_t kPage = 4096;
+}  // namespace
 
 void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
                           uint32_t max_bytes) {
@@ -20,7 +23,8 @@ bool Coalescer::Accepts(const DeviceCommand& cmd) const {
   if ((cmd.cdw12 >> 16) != 0 || cmd.cdw13 != 0) return false;
   const uint32_t blocks = Blocks(cmd);
   return blocks % unit_blocks_ == 0 && Lba(cmd) % unit_blocks_ == 0 &&
-         cmd.data_len == uint64_t{blocks} * lba_size_ && cmd.data != nullptr;
+         cmd.data_len == uint64_t{blocks} * lba_size_ && cmd.data != nullptr &&
+         cmd.segments == nullptr;
 }
 
 bool Coalescer::Overlaps(const DeviceCommand& cmd) const {
@@ -47,11 +51,14 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   const uint64_t tags = blocks / unit_blocks_;
   const uint64_t list = (tags * sizeof(salix_host_tag) + SALIX_TAG_LIST_ALIGN - 1) /
                         SALIX_TAG_LIST_ALIGN * SALIX_TAG_LIST_ALIGN;
-  b->buffer.assign(list, 0);  // the list's padding must be zero
-  b->buffer.resize(list + bytes);
+  // Page-aligned, so that Linux can map the list and the (page-aligned)
+  // chunks as they are; a gap inside a page would make it copy them all.
+  b->tags.assign(list + kPage, 0);  // the list's padding must be zero
+  auto base = reinterpret_cast<uintptr_t>(b->tags.data());
+  uint8_t* tag_out = b->tags.data() + ((kPage - base % kPage) % kPage);
+  b->segments.clear();
+  b->segments.push_back({tag_out, list});
   b->parts.clear();
-  uint8_t* tag_out = b->buffer.data();
-  uint8_t* data_out = b->buffer.data() + list;
   for (size_t x = first; x < last; x++) {
     Entry& e = entries_[order_[x].second];
     // A write of several units had one tag for all of them (the backups
@@ -61,8 +68,7 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
       std::memcpy(tag_out, &tag, sizeof(tag));
       tag_out += sizeof(tag);
     }
-    std::memcpy(data_out, e.cmd.data, e.cmd.data_len);
-    data_out += e.cmd.data_len;
+    b->segments.push_back({e.cmd.data, e.cmd.data_len});
     b->parts.push_back(std::move(e.done));
   }
   merged_commands_++;
@@ -74,8 +80,9 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   cmd.cdw11 = static_cast<uint32_t>(slba >> 32);
   cmd.cdw12 = static_cast<uint32_t>(blocks - 1);
   cmd.cdw13 = unit_blocks_ - 1;
-  cmd.data = b->buffer.data();
-  cmd.data_len = static_cast<uint32_t>(b->buffer.size());
+  cmd.segments = b->segments.data();
+  cmd.segment_count = static_cast<uint32_t>(b->segments.size());
+  cmd.data_len = static_cast<uint32_t>(list + bytes);
   return cmd;
 }
 

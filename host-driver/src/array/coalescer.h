@@ -14,7 +14,8 @@
 // full command's worth; then Flush sends them in LBA order: writes at adjacent
 // LBAs go as one Salix Write Tagged (<salix/array_commands.h>), whose tag
 // list gives every chunk the tag it would have had as a Write of its own,
-// with the data gathered into a bounce buffer; a write with no neighbour
+// and whose data is a gather list of the parts' own buffers (nothing is
+// copied on the host: DeviceCommand::segments); a write with no neighbour
 // goes out unchanged. The merged command's completion is every part's
 // completion. So the writes submitted between two polls, and those that
 // arrive while a member is busy, cost one command per member and run of
@@ -56,7 +57,8 @@ class Coalescer {
   // A merged command in flight: its bounce buffer and its parts. Pooled by
   // the owner of the coalescers (the engine), whose address is stable.
   struct Batch {
-    std::vector<uint8_t> buffer;
+    std::vector<uint8_t> tags;     // the tag list (zero-padded)
+    std::vector<iovec> segments;   // the tag list, then each part's data
     std::vector<IoDone> parts;
   };
   using BatchPool = Pool<Batch>;

@@ -94,7 +94,14 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
         s.buffer = host_->AllocBuffer(cmd.data_len);
         if (!s.buffer) return false;
       }
-      if (cmd.opcode & 1) {
+      if ((cmd.opcode & 1) && cmd.segments != nullptr) {
+        size_t off = 0;
+        for (uint32_t x = 0; x < cmd.segment_count; x++) {
+          const iovec& v = cmd.segments[x];
+          s.buffer->CopyIn({static_cast<const uint8_t*>(v.iov_base), v.iov_len}, off);
+          off += v.iov_len;
+        }
+      } else if (cmd.opcode & 1) {
         s.buffer->CopyIn({static_cast<const uint8_t*>(cmd.data), cmd.data_len});
       }
       s.buffer->ApplyTo(&sqe);
@@ -103,6 +110,8 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     s.ctx = ctx;
     s.data = cmd.data;
     s.data_len = cmd.data_len;
+    s.segments = cmd.segments;
+    s.segment_count = cmd.segment_count;
     s.to_host = (cmd.opcode & 2) != 0;
     s.generation = generation_;
     auto cid = host_->Submit(1, sqe, [this, i](const nvme::Cqe& c) {
@@ -173,6 +182,8 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     void* ctx = nullptr;
     void* data = nullptr;
     uint32_t data_len = 0;
+    const iovec* segments = nullptr;
+    uint32_t segment_count = 0;
     bool to_host = false;
     uint64_t generation = 0;
   };
@@ -187,7 +198,16 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     void* ctx = s.ctx;
     if (fn && s.generation == generation_ && s.to_host && s.data_len > 0 &&
         c.status == 0) {
-      s.buffer->CopyOut({static_cast<uint8_t*>(s.data), s.data_len});
+      if (s.segments != nullptr) {
+        size_t off = 0;
+        for (uint32_t x = 0; x < s.segment_count; x++) {
+          const iovec& v = s.segments[x];
+          s.buffer->CopyOut({static_cast<uint8_t*>(v.iov_base), v.iov_len}, off);
+          off += v.iov_len;
+        }
+      } else {
+        s.buffer->CopyOut({static_cast<uint8_t*>(s.data), s.data_len});
+      }
     }
     s.fn = nullptr;
     free_.push_back(i);

@@ -71,9 +71,9 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
   std::memset(sqe, 0, 2 * sizeof(*sqe));  // SQE128: the command area follows
   sqe->opcode = IORING_OP_URING_CMD;
   sqe->fd = fd;
-  sqe->cmd_op = NVME_URING_CMD_IO;
+  sqe->cmd_op = cmd.segments != nullptr ? NVME_URING_CMD_IO_VEC : NVME_URING_CMD_IO;
   sqe->user_data = slot;
-  if (cmd.data != nullptr && !fixed_.empty()) {
+  if (cmd.segments == nullptr && cmd.data != nullptr && !fixed_.empty()) {
     // Inside one registered piece: the kernel neither pins nor maps its
     // pages per command (IORING_URING_CMD_FIXED, Linux 6.1).
     auto p = reinterpret_cast<uintptr_t>(cmd.data);
@@ -95,8 +95,13 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
   nc->nsid = cmd.nsid ? cmd.nsid : nsid;
   nc->cdw2 = cmd.cdw2;
   nc->cdw3 = cmd.cdw3;
-  nc->addr = reinterpret_cast<uintptr_t>(cmd.data);
-  nc->data_len = cmd.data ? cmd.data_len : 0;
+  if (cmd.segments != nullptr) {
+    nc->addr = reinterpret_cast<uintptr_t>(cmd.segments);
+    nc->data_len = cmd.segment_count;  // vectored: the number of iovecs
+  } else {
+    nc->addr = reinterpret_cast<uintptr_t>(cmd.data);
+    nc->data_len = cmd.data ? cmd.data_len : 0;
+  }
   nc->cdw10 = cmd.cdw10;
   nc->cdw11 = cmd.cdw11;
   nc->cdw12 = cmd.cdw12;

@@ -21,6 +21,8 @@
 #ifndef SALIX_HOST_DEVICE_H
 #define SALIX_HOST_DEVICE_H
 
+#include <sys/uio.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -39,6 +41,13 @@ struct DeviceCommand {
   uint32_t cdw10 = 0, cdw11 = 0, cdw12 = 0, cdw13 = 0, cdw14 = 0, cdw15 = 0;
   void* data = nullptr;
   uint32_t data_len = 0;
+  // Instead of data: the buffer in pieces, in order (a gather list for a
+  // write, a scatter list for a read), data_len their total; the list and
+  // the pieces must outlive the command. Linux sends it as vectored
+  // passthrough (NVME_URING_CMD_IO_VEC): the kernel maps the pieces, nobody
+  // copies them into one buffer.
+  const iovec* segments = nullptr;
+  uint32_t segment_count = 0;
 };
 
 struct DeviceCompletion {
