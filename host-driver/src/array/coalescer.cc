@@ -11,7 +11,8 @@ constexpr uintptr_t kPage = 4096;
 }  // namespace
 
 void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
-                          uint32_t max_bytes) {
+                          uint32_t max_bytes, bool gather) {
+  gather_ = gather;
   unit_blocks_ = unit_blocks;
   lba_size_ = lba_size;
   max_bytes_ = max_bytes;
@@ -53,9 +54,12 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
                         SALIX_TAG_LIST_ALIGN * SALIX_TAG_LIST_ALIGN;
   // Page-aligned, so that Linux can map the list and the (page-aligned)
   // chunks as they are; a gap inside a page would make it copy them all.
-  b->tags.assign(list + kPage, 0);  // the list's padding must be zero
-  auto base = reinterpret_cast<uintptr_t>(b->tags.data());
-  uint8_t* tag_out = b->tags.data() + ((kPage - base % kPage) % kPage);
+  const uint64_t room = list + (gather_ ? 0 : bytes);
+  b->buffer.assign(room + kPage, 0);  // the list's padding must be zero
+  auto base = reinterpret_cast<uintptr_t>(b->buffer.data());
+  uint8_t* tag_out = b->buffer.data() + ((kPage - base % kPage) % kPage);
+  uint8_t* const start = tag_out;
+  uint8_t* data_out = start + list;
   b->segments.clear();
   b->segments.push_back({tag_out, list});
   b->parts.clear();
@@ -68,7 +72,12 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
       std::memcpy(tag_out, &tag, sizeof(tag));
       tag_out += sizeof(tag);
     }
-    b->segments.push_back({e.cmd.data, e.cmd.data_len});
+    if (gather_) {
+      b->segments.push_back({e.cmd.data, e.cmd.data_len});
+    } else {
+      std::memcpy(data_out, e.cmd.data, e.cmd.data_len);
+      data_out += e.cmd.data_len;
+    }
     b->parts.push_back(std::move(e.done));
   }
   merged_commands_++;
@@ -80,8 +89,12 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   cmd.cdw11 = static_cast<uint32_t>(slba >> 32);
   cmd.cdw12 = static_cast<uint32_t>(blocks - 1);
   cmd.cdw13 = unit_blocks_ - 1;
-  cmd.segments = b->segments.data();
-  cmd.segment_count = static_cast<uint32_t>(b->segments.size());
+  if (gather_) {
+    cmd.segments = b->segments.data();
+    cmd.segment_count = static_cast<uint32_t>(b->segments.size());
+  } else {
+    cmd.data = start;
+  }
   cmd.data_len = static_cast<uint32_t>(list + bytes);
   return cmd;
 }

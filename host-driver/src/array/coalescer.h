@@ -14,8 +14,9 @@
 // full command's worth; then Flush sends them in LBA order: writes at adjacent
 // LBAs go as one Salix Write Tagged (<salix/array_commands.h>), whose tag
 // list gives every chunk the tag it would have had as a Write of its own,
-// and whose data is a gather list of the parts' own buffers (nothing is
-// copied on the host: DeviceCommand::segments); a write with no neighbour
+// and whose data is either a gather list of the parts' own buffers
+// (DeviceCommand::segments, where the backend takes them cheaply) or
+// copied into one buffer after the list; a write with no neighbour
 // goes out unchanged. The merged command's completion is every part's
 // completion. So the writes submitted between two polls, and those that
 // arrive while a member is busy, cost one command per member and run of
@@ -57,15 +58,19 @@ class Coalescer {
   // A merged command in flight: its bounce buffer and its parts. Pooled by
   // the owner of the coalescers (the engine), whose address is stable.
   struct Batch {
-    std::vector<uint8_t> tags;     // the tag list (zero-padded)
-    std::vector<iovec> segments;   // the tag list, then each part's data
+    std::vector<uint8_t> buffer;   // the tag list (zero-padded), then the
+                                   // data when it is copied
+    std::vector<iovec> segments;   // else: the tag list, each part's data
     std::vector<IoDone> parts;
   };
   using BatchPool = Pool<Batch>;
 
   // unit_blocks: LBAs per tag (the array's chunk); max_bytes: data bytes
-  // one merged command may carry (below the member's transfer limit).
-  void Configure(uint32_t unit_blocks, uint32_t lba_size, uint32_t max_bytes);
+  // one merged command may carry (below the member's transfer limit), 0 =
+  // off; gather: send the parts' buffers as a gather list instead of
+  // copying them (DeviceInfo::cheap_segments).
+  void Configure(uint32_t unit_blocks, uint32_t lba_size, uint32_t max_bytes,
+                 bool gather);
 
   // True when cmd may wait here: a plain Write of whole units, no FUA.
   bool Accepts(const DeviceCommand& cmd) const;
@@ -101,6 +106,7 @@ class Coalescer {
   DeviceCommand Merge(size_t first, size_t last, Batch* b);
 
   uint32_t unit_blocks_ = 1, lba_size_ = 512;
+  bool gather_ = false;
   uint64_t max_bytes_ = 0;
   std::vector<Entry> entries_;
   std::vector<std::pair<uint64_t, uint32_t>> order_;  // (lba, entry)

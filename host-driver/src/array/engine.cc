@@ -156,7 +156,7 @@ void Engine::SetWriteCoalescing(bool on) {
 }
 
 void Engine::ConfigureStage(Member& mb) {
-  mb.stage.Configure(geo_.chunk_blocks, 512, 0);  // off
+  mb.stage.Configure(geo_.chunk_blocks, 512, 0, false);  // off
   if (!coalescing_ || mb.dev == nullptr || !mb.dev->info().salix) return;
   // The tag list takes one SALIX_TAG_LIST_ALIGN piece of the transfer.
   uint64_t limit = mb.dev->info().max_transfer_bytes;
@@ -164,7 +164,7 @@ void Engine::ConfigureStage(Member& mb) {
   if (limit != 0) max = std::min<uint64_t>(max, limit - SALIX_TAG_LIST_ALIGN);
   if (max < 2 * geo_.chunk_bytes) return;  // nothing to gain
   mb.stage.Configure(geo_.chunk_blocks, mb.dev->info().lba_size,
-                     static_cast<uint32_t>(max));
+                     static_cast<uint32_t>(max), mb.dev->info().cheap_segments);
 }
 
 void Engine::OnIoComplete(void* p, const DeviceCompletion& c) {

@@ -66,6 +66,7 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     info_.lba_size = host_->lba_size();
     info_.lba_count = host_->capacity_blocks();
     info_.max_transfer_bytes = options_.max_transfer_bytes;
+    info_.cheap_segments = true;
     const auto* vendor = reinterpret_cast<const uint8_t*>(&id) +
                          SALIX_VENDOR_IDENTIFY_OFFSET;
     info_.salix = std::memcmp(vendor, SALIX_VENDOR_IDENTIFY_MAGIC,

@@ -38,8 +38,11 @@ inline uint64_t ArraySeed() {
 class KillableDevice final : public Device {
  public:
   explicit KillableDevice(std::unique_ptr<EmbeddedDevice> inner)
-      : inner_(std::move(inner)) {}
-  const DeviceInfo& info() const override { return inner_->info(); }
+      : inner_(std::move(inner)), info_(inner_->info()) {}
+  const DeviceInfo& info() const override { return info_; }
+  // As a Linux device says: gather lists are not cheap, so the engine
+  // copies merged writes into one buffer (before the array is created).
+  void SetCheapSegments(bool on) { info_.cheap_segments = on; }
   bool Submit(const DeviceCommand& cmd, CompletionFn fn, void* ctx) override {
     if (frozen_) return true;  // the host died before this reached the device
     if (dead_) {
@@ -95,6 +98,7 @@ class KillableDevice final : public Device {
 
  private:
   std::unique_ptr<EmbeddedDevice> inner_;
+  DeviceInfo info_;
   bool dead_ = false;
   bool frozen_ = false;
   std::deque<std::pair<CompletionFn, void*>> dead_queue_;

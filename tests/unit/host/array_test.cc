@@ -263,8 +263,10 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
   // command per parity member. With write coalescing on, the chunk writes
   // that wait for a busy member also go out merged (coalescer.h): the 16
   // stripes are one band (parity rotation 16), so each member's chunks are
-  // adjacent.
+  // adjacent. Merged data goes as a gather list or copied into one buffer
+  // (what the members say they prefer).
   unsigned mm = GENERATE(1u, 2u);
+  bool gather = GENERATE(true, false);
   auto commands = [](Array* a) {
     uint64_t n = 0;
     for (const auto& ms : a->Status().members) n += ms.commands;
@@ -276,6 +278,7 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
   // Device commands of the 64 chunks written as singles or as one request.
   auto run = [&](bool coalesce, bool singles, uint64_t* merged) {
     auto m = MakeMembers(4 + mm);
+    for (auto& d : m) d->SetCheapSegments(gather);
     auto a = Create(m, Opts(4, mm));
     a->SetWriteCoalescing(coalesce);
     uint64_t before = commands(a.get());

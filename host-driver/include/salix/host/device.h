@@ -72,6 +72,11 @@ struct DeviceInfo {
   uint64_t lba_count = 0;
   uint32_t max_transfer_bytes = 0;  // MDTS, 0 = no limit
   bool salix = false;               // a Salix controller (vendor identify)
+  // DeviceCommand::segments cost no more than one contiguous buffer
+  // (embedded: it copies into its DMA memory either way). Linux takes them
+  // too, but under TCG vectored passthrough measured costlier than a copy
+  // into one buffer in user space (docs/BENCHMARKS.md, array-vs-md).
+  bool cheap_segments = false;
   uint64_t capacity_bytes() const { return lba_count * lba_size; }
 };
 
