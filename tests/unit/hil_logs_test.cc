@@ -7,19 +7,6 @@
 namespace salix::test {
 namespace {
 
-uint64_t U128Low(const uint8_t (&v)[16]) {
-  uint64_t x;
-  std::memcpy(&x, v, 8);
-  return x;
-}
-
-nvme::SmartLog Smart(EmbeddedHost& h) {
-  nvme::SmartLog s;
-  REQUIRE(h.GetLogPage(nvme::lid::kSmartHealth,
-                       {reinterpret_cast<uint8_t*>(&s), sizeof(s)})
-              .ok());
-  return s;
-}
 
 }  // namespace
 

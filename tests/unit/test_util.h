@@ -7,6 +7,7 @@
 #include <salix/opcodes.h>
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -71,6 +72,21 @@ inline nvme::Sqe AdminSqe(uint8_t opcode, uint32_t cdw10 = 0,
   s.opcode = opcode;
   s.cdw10 = cdw10;
   s.cdw11 = cdw11;
+  return s;
+}
+
+// The low 64 bits of a 128-bit little-endian SMART counter.
+inline uint64_t U128Low(const uint8_t (&v)[16]) {
+  uint64_t x;
+  std::memcpy(&x, v, sizeof(x));
+  return x;
+}
+
+inline nvme::SmartLog Smart(EmbeddedHost& h) {
+  nvme::SmartLog s;
+  REQUIRE(h.GetLogPage(nvme::lid::kSmartHealth,
+                       {reinterpret_cast<uint8_t*>(&s), sizeof(s)})
+              .ok());
   return s;
 }
 
