@@ -27,6 +27,7 @@ namespace {
 
 constexpr uint32_t kTagBatch = 2048;  // LBAs per Read Tags (64 KiB of entries)
 constexpr size_t kMaxDsmRanges = 256;  // ranges per Dataset Management
+constexpr uint64_t kTableReadBytes = 256 * 1024;  // stripe table per Read
 
 struct Copy {
   uint64_t seq = 0;
@@ -42,25 +43,39 @@ Result<bool> Engine::Recover() {
   std::vector<uint8_t> best(geo_.table_chunks * geo_.chunk_bytes, 0);
   std::vector<uint64_t> best_gen(geo_.table_chunks, 0);
   std::vector<bool> have(geo_.table_chunks, false);
-  std::vector<uint8_t> buf(geo_.chunk_bytes);
   for (unsigned d = 0; d < n_; d++) {
     if (!alive(d)) continue;
-    for (uint64_t c = 0; c < geo_.table_chunks; c++) {
-      DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.ChunkLba(geo_.table_start + c),
-                             geo_.chunk_blocks, buf.data(), geo_.chunk_bytes);
+    // Many table chunks per Read (a 512 MiB member has ~650 of them; one
+    // synchronous command each made an array open cost seconds under TCG).
+    const uint32_t limit = members_[d].dev->info().max_transfer_bytes;
+    const uint64_t per_read = std::max<uint64_t>(
+        1, std::min<uint64_t>(kTableReadBytes, limit ? limit : kTableReadBytes) /
+               geo_.chunk_bytes);
+    std::vector<uint8_t> buf(per_read * geo_.chunk_bytes);
+    bool failed = false;
+    for (uint64_t first = 0; first < geo_.table_chunks && !failed; first += per_read) {
+      const uint64_t count = std::min<uint64_t>(per_read, geo_.table_chunks - first);
+      DeviceCommand cmd = Rw(SALIX_IO_READ, geo_.ChunkLba(geo_.table_start + first),
+                             static_cast<uint32_t>(count * geo_.chunk_blocks), buf.data(),
+                             static_cast<uint32_t>(count * geo_.chunk_bytes));
       DeviceCompletion done = members_[d].dev->Execute(cmd);
-      if (!done.ok()) break;  // a dying member: dropped below
-
-      TableHeader h;
-      std::memcpy(&h, buf.data(), sizeof(h));
-      if (h.magic != kTableMagic || h.uuid != sb_.uuid || h.chunk_index != c) {
-        continue;
+      if (!done.ok()) {
+        failed = true;  // a dying member: dropped below
+        break;
       }
-      if (!have[c] || h.generation > best_gen[c]) {
-        have[c] = true;
-        best_gen[c] = h.generation;
-        std::memcpy(best.data() + c * geo_.chunk_bytes, buf.data(),
-                    geo_.chunk_bytes);
+      for (uint64_t x = 0; x < count; x++) {
+        const uint64_t c = first + x;
+        const uint8_t* chunk = buf.data() + x * geo_.chunk_bytes;
+        TableHeader h;
+        std::memcpy(&h, chunk, sizeof(h));
+        if (h.magic != kTableMagic || h.uuid != sb_.uuid || h.chunk_index != c) {
+          continue;
+        }
+        if (!have[c] || h.generation > best_gen[c]) {
+          have[c] = true;
+          best_gen[c] = h.generation;
+          std::memcpy(best.data() + c * geo_.chunk_bytes, chunk, geo_.chunk_bytes);
+        }
       }
     }
   }
