@@ -99,11 +99,4 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   return cmd;
 }
 
-void Coalescer::Fail(const DeviceCompletion& c) {
-  std::vector<Entry> entries;
-  entries.swap(entries_);
-  staged_bytes_ = 0;
-  for (Entry& e : entries) e.done(c);
-}
-
 }  // namespace salix::host::array

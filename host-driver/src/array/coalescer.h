@@ -90,8 +90,6 @@ class Coalescer {
   // order.
   template <typename Issue>
   void Flush(BatchPool& pool, Issue&& issue);
-  // Empties the stage without sending: done(c) for every staged write.
-  void Fail(const DeviceCompletion& c);
 
  private:
   struct Entry {
