@@ -5,7 +5,9 @@
 // has it.
 //
 // Several stripes (CDW13 NS > 0): stripe j's sources are stripe 0's
-// shifted by j * k chunks, its parity goes to the j-th chunk after DSLBA.
+// shifted by j * step chunks (CDW12 SSTEP, 0 = k: groups of k chunks back
+// to back; 1: sources interleaved, as the array engine lays out the
+// backups of a band run), its parity goes to the j-th chunk after DSLBA.
 // The command then runs as NS + 1 single ones would, one after the other,
 // except that all of them are checked first and the sources of every
 // stripe are deallocated after the last parity chunk is written.
@@ -79,6 +81,7 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   const bool deallocate = (sqe.cdw12 & SALIX_PARITY_DEALLOCATE) != 0;
   const uint32_t nlb = (sqe.cdw13 & 0xFFFF) + 1;
   const uint32_t stripes = (sqe.cdw13 >> 16) + 1;
+  const uint32_t step = (sqe.cdw12 >> SALIX_PARITY_SSTEP_SHIFT) & 0xFF;
   const uint64_t cap = HostBlocks();
   if (kind != SALIX_PARITY_P && kind != SALIX_PARITY_Q) {
     log_.GuestError("Parity Compute: unknown kind {} (CDW12 bits 11:8)", kind);
@@ -109,7 +112,7 @@ CommandResult Controller::ParityCompute(const nvme::Sqe& sqe, uint64_t now) {
   std::memcpy(src.data(), bounce_.data(), list_bytes);
 
   // Stripe j's source i starts at src[i].slba + j * stride.
-  const uint64_t stride = uint64_t{nr} * nlb;
+  const uint64_t stride = uint64_t{step != 0 ? step : nr} * nlb;
   const uint64_t last_shift = uint64_t{stripes - 1} * stride;
   std::array<bool, parity::kGfOrder> coef_used{};
   for (uint32_t i = 0; i < nr; i++) {

@@ -50,6 +50,8 @@ typedef struct salix_host_tag {
  *   CDW10-11  DSLBA: first LBA of the destination chunk
  *   CDW12     bits 7:0   NR: number of source descriptors, 0-based (k - 1)
  *             bits 11:8  kind: SALIX_PARITY_P (XOR) or SALIX_PARITY_Q
+ *             bits 23:16 SSTEP: chunks between the sources of consecutive
+ *                        stripes (NS > 0), 0 = NR + 1
  *             bit 31     deallocate the sources after the parity is written
  *   CDW13     bits 15:0  NLB: chunk length in logical blocks, 0-based
  *             bits 31:16 NS: number of stripes, 0-based (see below)
@@ -57,7 +59,9 @@ typedef struct salix_host_tag {
  *   data pointer (host to device): NR + 1 salix_parity_source descriptors.
  * Several stripes in one command (NS > 0), for stripes whose sources lie
  * back to back: stripe j (0..NS) has the sources of stripe 0 shifted by
- * j * (NR + 1) chunks (slba + j * (NR + 1) * (NLB + 1), the same coefs) and
+ * j * step chunks (slba + j * step * (NLB + 1), the same coefs; step =
+ * SSTEP, or NR + 1 when SSTEP is 0: groups of NR + 1 chunks back to back;
+ * SSTEP 1 suits sources interleaved stripe by stripe) and
  * its parity goes to DSLBA + j * (NLB + 1). Every destination chunk gets
  * the command's tag; the checks below cover every stripe's ranges.
  * P = XOR of the sources. Q = sum over sources of g^coef * D in GF(2^8) with
@@ -73,6 +77,7 @@ typedef struct salix_host_tag {
 #define SALIX_PARITY_Q 1u
 #define SALIX_PARITY_MAX_SOURCES 32u
 #define SALIX_PARITY_DEALLOCATE (1u << 31)
+#define SALIX_PARITY_SSTEP_SHIFT 16u
 
 typedef struct salix_parity_source {
     uint64_t slba;   /* first LBA of a source chunk (NLB + 1 blocks long) */

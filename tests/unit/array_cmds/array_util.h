@@ -117,6 +117,7 @@ struct ParityArgs {
   bool deallocate = false;
   int nr_override = -1;  // CDW12 NR as given (0-based), for malformed cases
   uint32_t stripes = 1;  // NS + 1
+  uint32_t step = 0;     // SSTEP: chunks between stripes' sources, 0 = k
 };
 
 inline std::optional<nvme::Cqe> ParityCompute(EmbeddedHost& h,
@@ -130,6 +131,7 @@ inline std::optional<nvme::Cqe> ParityCompute(EmbeddedHost& h,
                           ? static_cast<uint32_t>(a.nr_override)
                           : static_cast<uint32_t>(a.sources.size() - 1);
   s.cdw12 = (nr & 0xFF) | ((a.kind & 0xF) << 8) |
+            ((a.step & 0xFF) << SALIX_PARITY_SSTEP_SHIFT) |
             (a.deallocate ? SALIX_PARITY_DEALLOCATE : 0);
   s.cdw13 = ((a.nlb - 1) & 0xFFFF) | ((a.stripes - 1) << 16);
   PutTag(s, a.tag);
