@@ -157,7 +157,8 @@ extern "C" int salix_fio_close(salix_fio_array* a, char* err, size_t errlen) {
              st.degraded ? "degraded" : "healthy", failed.empty() ? "" : ", failed: ", failed,
              st.degraded_reads);
   fmt::print(stderr, "salix fio engine: coalescing: {} chunk writes went out merged, in {} "
-             "Write Tagged commands\n", st.coalesced_writes, st.coalesced_commands);
+             "Write Tagged commands; {} band runs ({} chunks)\n", st.coalesced_writes,
+             st.coalesced_commands, st.band_runs, st.band_run_chunks);
   // What the I/O phase cost in member commands and system calls (the
   // bench's per-I/O accounting), then what the open and the sync cost.
   uint64_t enters = a->array->ring_enters() - a->open_enters;

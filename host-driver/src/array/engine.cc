@@ -7,6 +7,7 @@
 #include <salix/opcodes.h>
 
 #include <algorithm>
+#include <bit>
 #include <tuple>
 #include <cerrno>
 #include <cstring>
@@ -49,8 +50,7 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
     members_[i].dev = members[i];
     members_[i].state = static_cast<MemberState>(sb.member_state[i]);
     if (members[i] == nullptr) members_[i].state = MemberState::kFailed;
-    members_[i].free_groups.Reset(geo_.groups);
-    members_[i].free_groups.Fill();
+    ResetGroups(members_[i]);
     ConfigureStage(members_[i]);
   }
   stripes_.resize(geo_.stripes);
@@ -63,6 +63,15 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
                                   d->info().max_transfer_bytes / geo_.chunk_bytes);
   }
   max_run_ = std::max(1u, max_run_);
+  // Band runs: R stripes within a band, R groups per extent, and the
+  // backup command (R * k chunks) within every member's transfer limit.
+  uint64_t band = std::min<uint64_t>({kMaxBandRun, geo_.rotation, geo_.groups});
+  for (Device* d : members) {
+    if (d == nullptr || d->info().max_transfer_bytes == 0) continue;
+    band = std::min<uint64_t>(
+        band, d->info().max_transfer_bytes / (uint64_t{geo_.k} * geo_.chunk_bytes));
+  }
+  max_band_ = band >= 2 ? static_cast<unsigned>(std::bit_floor(band)) : 0;
   slot_lc_.assign(geo_.stripes * geo_.k, 0);
   slot_seq_.assign(geo_.stripes * geo_.k, 0);
   l2p_.assign(geo_.logical_chunks, kUnmapped);
@@ -80,6 +89,12 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
 }
 
 Engine::~Engine() = default;
+
+void Engine::ResetGroups(Member& mb) {
+  mb.free_groups.Reset(geo_.groups);
+  mb.free_groups.Fill();
+  mb.extent_users.assign(geo_.groups, 0);
+}
 
 unsigned Engine::alive_count() const {
   unsigned n = 0;
@@ -101,6 +116,12 @@ void Engine::Issue(unsigned member, DeviceCommand cmd, IoDone done) {
     }
     return;
   }
+  Send(member, cmd, std::move(done));
+}
+
+void Engine::IssueDirect(unsigned member, const DeviceCommand& cmd, IoDone done) {
+  Member& mb = members_[member];
+  if (!mb.stage.empty() && mb.stage.Overlaps(cmd)) FlushStage(member);
   Send(member, cmd, std::move(done));
 }
 
@@ -409,11 +430,14 @@ bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
       c++;
       continue;
     }
-    // Whole runs of max_run_ chunks where the write is long enough; the
-    // rest one chunk at a time, placed wherever a slot is free.
+    // Band runs where the write is long enough, then whole runs of
+    // max_run_ chunks; the rest one chunk at a time, placed wherever a
+    // slot is free.
     unsigned run = chunks - c >= max_run_ && max_run_ > 1 ? max_run_ : 1;
+    const unsigned band = BandStripes(chunks - c);
+    if (band != 0) run = band * geo_.k;
     for (unsigned x = 0; x < run; x++) writes_in_flight_[lc + x]++;
-    PendingWrite w{r, lc, d, kUnmapped, run};
+    PendingWrite w{r, lc, d, kUnmapped, run, band != 0};
     if (!waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
     c += run;
   }
@@ -491,18 +515,123 @@ bool Engine::OpenStripe() {
 }
 
 bool Engine::PlacePending(PendingWrite& w) {
+  const bool healthy = alive_count() == n_ && !rebuild_;
+  if (w.band) {
+    if (healthy && PlaceBand(w)) return true;
+    w.band = false;  // runs of max_run_ chunks instead
+  }
   if (w.run == 1) return PlaceWrite(w, false, kUnmapped);
-  if (alive_count() == n_ && !rebuild_) return PlaceRun(w);
   // Degraded or rebuilding: a fresh stripe may have slots that are never
   // written, so the run goes chunk by chunk.
+  const unsigned piece = healthy ? max_run_ : 1;
   while (w.run > 0) {
-    PendingWrite one{w.req, w.lc, w.data, kUnmapped, 1};
-    if (!PlaceWrite(one, false, kUnmapped)) return false;
-    w.lc++;
-    w.data += geo_.chunk_bytes;
-    w.run--;
+    const unsigned len = std::min(piece, w.run);
+    PendingWrite one{w.req, w.lc, w.data, kUnmapped, len};
+    if (!(len == 1 ? PlaceWrite(one, false, kUnmapped) : PlaceRun(one))) return false;
+    w.lc += len;
+    w.data += uint64_t{len} * geo_.chunk_bytes;
+    w.run -= len;
   }
   return true;
+}
+
+unsigned Engine::BandStripes(uint64_t chunks) const {
+  if (max_band_ < 2 || IsHostMode()) return 0;
+  const uint64_t fit = std::min<uint64_t>(max_band_, chunks / geo_.k);
+  return fit >= 2 ? static_cast<unsigned>(std::bit_floor(fit)) : 0;
+}
+
+bool Engine::PlaceBand(const PendingWrite& w) {
+  const unsigned R = w.run / geo_.k;
+  if (rebuild_final()) return false;
+  if (free_stripes_.size() <= geo_.n() + R) return false;  // GC headroom
+  const uint64_t s0 = free_stripes_.TakeRun(R, 1, geo_.rotation);
+  if (s0 == FreeList::kNone) return false;
+  uint32_t extent[kMaxParity] = {0, 0};
+  for (unsigned j = 0; j < geo_.m; j++) {
+    FreeList& groups = members_[geo_.ParityMember(s0, j)].free_groups;
+    const uint64_t g = groups.TakeRun(R, R, 0);
+    if (g == FreeList::kNone) {
+      for (unsigned back = 0; back < j; back++) {
+        FreeList& taken = members_[geo_.ParityMember(s0, back)].free_groups;
+        for (unsigned x = 0; x < R; x++) taken.Put(extent[back] + x);
+      }
+      for (unsigned x = 0; x < R; x++) free_stripes_.Put(s0 + x);
+      return false;
+    }
+    extent[j] = static_cast<uint32_t>(g);
+  }
+  WriteBand(s0, extent, w);
+  return true;
+}
+
+void Engine::WriteBand(uint64_t s0, const uint32_t* extent, const PendingWrite& w) {
+  const unsigned k = geo_.k;
+  const unsigned R = w.run / k;
+  const uint16_t full = static_cast<uint16_t>((1u << k) - 1);
+  for (unsigned x = 0; x < R; x++) {
+    Stripe& st = stripes_[s0 + x];
+    st = Stripe{};
+    st.phase = Phase::kOpen;
+    st.epoch = NextSeq();
+    st.backups_live = true;
+    st.claimed = full;
+    st.pending_writes = static_cast<uint16_t>(k);
+    st.run_len = static_cast<uint8_t>(R);
+    st.run_pos = static_cast<uint8_t>(x);
+    for (unsigned j = 0; j < geo_.m; j++) st.group[j] = extent[j];
+    open_.push_back(s0 + x);
+  }
+  for (unsigned j = 0; j < geo_.m; j++) {
+    members_[geo_.ParityMember(s0, j)].extent_users[extent[j]] = static_cast<uint8_t>(R);
+  }
+  const uint64_t seq = NextSeq();  // one for the run: its chunks differ in lc
+  band_runs_++;
+  band_run_chunks_ += w.run;
+  BandOp* band = band_pool_.Get();
+  band->stripes = R;
+  band->pending = k + geo_.m;
+  const unsigned copies = 1 + geo_.m;  // healthy: every member alive
+  for (unsigned c = 0; c < R * k; c++) {
+    const unsigned i = c / R, x = c % R;
+    const uint64_t s = s0 + x;
+    const uint64_t slot = s * k + i;
+    slot_lc_[slot] = w.lc + c;
+    slot_seq_[slot] = seq;
+    WriteOp* op = write_pool_.Get();
+    *op = WriteOp{s, slot, seq, kUnmapped, w.req, w.lc + c, i, copies, 0, false};
+    band->ops[c] = op;
+  }
+  // Data index i: chunks i * R .. i * R + R - 1 of the buffer, side by side
+  // on its member (the stripes of a band share their members' roles).
+  for (unsigned i = 0; i < k; i++) {
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s0), geo_.chunk_blocks * R,
+                           const_cast<uint8_t*>(w.data) + uint64_t{i} * R * geo_.chunk_bytes,
+                           geo_.chunk_bytes * R);
+    SetTag(&cmd, {TagKind::kData, i, seq, w.lc + i * R, static_cast<uint32_t>(s0)});
+    IssueDirect(geo_.DataMember(s0, i), cmd, [this, band, i](const DeviceCompletion& c) {
+      BandChunksWritten(band, i * band->stripes, band->stripes, c);
+    });
+  }
+  // The backups: the whole buffer, in order, into each parity member's extent.
+  const unsigned log2r = static_cast<unsigned>(std::countr_zero(R));
+  for (unsigned j = 0; j < geo_.m; j++) {
+    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.BackupLba(extent[j], 0),
+                           geo_.chunk_blocks * R * k, const_cast<uint8_t*>(w.data),
+                           geo_.chunk_bytes * R * k);
+    SetTag(&cmd, {TagKind::kBackupRun, log2r, seq, w.lc, static_cast<uint32_t>(s0)});
+    IssueDirect(geo_.ParityMember(s0, j), cmd, [this, band](const DeviceCompletion& c) {
+      BandChunksWritten(band, 0, band->stripes * geo_.k, c);
+    });
+  }
+}
+
+void Engine::BandChunksWritten(BandOp* band, unsigned first, unsigned count,
+                               const DeviceCompletion& c) {
+  WriteOp* ops[kMaxData * kMaxBandRun];
+  std::copy(band->ops + first, band->ops + first + count, ops);
+  if (--band->pending == 0) band_pool_.Put(band);
+  for (unsigned x = 0; x < count; x++) ChunkWritten(ops[x], c);
 }
 
 bool Engine::PlaceRun(const PendingWrite& w) {
@@ -674,7 +803,7 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
     unsigned p = HostTarget(s, geo_.ParityMember(s, j));
     if (!alive(p)) continue;
     DeviceCommand cmd =
-        Rw(SALIX_IO_WRITE, geo_.BackupLba(st.group[j], i), geo_.chunk_blocks,
+        Rw(SALIX_IO_WRITE, BackupLba(st, j, i), geo_.chunk_blocks,
            const_cast<uint8_t*>(data), geo_.chunk_bytes);
     SetTag(&cmd, {TagKind::kBackup, i, seq, lc, static_cast<uint32_t>(s)});
     Issue(p, cmd, done);
@@ -742,7 +871,7 @@ void Engine::Convert(uint64_t s) {
       // band share one command (IssueConversions).
       conversions_waiting_.push_back({p, j, s});
     } else {
-      IssueParity(p, j, s, 1);
+      IssueParity(p, j, s, 1, false);
     }
   }
   ConversionDone(s);
@@ -757,31 +886,41 @@ size_t Engine::IssueConversions() {
   });
   size_t commands = 0;
   for (size_t first = 0; first < jobs.size();) {
-    // Stripes s, s+1, ... of one band whose groups on this parity member
-    // are consecutive too: their sources lie back to back, one command.
+    // Stripes s, s+1, ... of one band whose sources on this parity member
+    // follow each other at one step: consecutive groups (k chunks apart),
+    // or the stripes of one band run (1 chunk apart), one command.
+    const unsigned j = jobs[first].j;
+    const bool interleaved = stripes_[jobs[first].s].run_len > 1;
+    auto follows = [&](const Stripe& a, const Stripe& b) {
+      if (interleaved) {
+        return b.run_len == a.run_len && b.group[j] == a.group[j] &&
+               b.run_pos == a.run_pos + 1;
+      }
+      return b.run_len == 1 && b.group[j] == a.group[j] + 1;
+    };
     size_t last = first + 1;
     while (last < jobs.size() && last - first < kMaxParityStripes &&
-           jobs[last].member == jobs[first].member && jobs[last].j == jobs[first].j &&
+           jobs[last].member == jobs[first].member && jobs[last].j == j &&
            jobs[last].s == jobs[last - 1].s + 1 &&
-           stripes_[jobs[last].s].group[jobs[first].j] ==
-               stripes_[jobs[last - 1].s].group[jobs[first].j] + 1) {
+           follows(stripes_[jobs[last - 1].s], stripes_[jobs[last].s])) {
       last++;
     }
-    IssueParity(jobs[first].member, jobs[first].j, jobs[first].s,
-                static_cast<unsigned>(last - first));
+    IssueParity(jobs[first].member, j, jobs[first].s,
+                static_cast<unsigned>(last - first), interleaved);
     commands++;
     first = last;
   }
   return commands;
 }
 
-void Engine::IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count) {
+void Engine::IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count,
+                         bool interleaved) {
   const Stripe& st = stripes_[s0];
   auto desc = std::make_shared<std::vector<salix_parity_source>>();
   for (unsigned i = 0; i < geo_.k; i++) {
     if (!(st.included & (1u << i))) continue;
     salix_parity_source src{};
-    src.slba = geo_.BackupLba(st.group[j], i);
+    src.slba = BackupLba(st, j, i);
     src.coef = static_cast<uint8_t>(i);
     desc->push_back(src);
   }
@@ -791,7 +930,8 @@ void Engine::IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count) {
   cmd.cdw10 = static_cast<uint32_t>(dst);
   cmd.cdw11 = static_cast<uint32_t>(dst >> 32);
   cmd.cdw12 = static_cast<uint32_t>(desc->size() - 1) |
-              ((j == 0 ? SALIX_PARITY_P : SALIX_PARITY_Q) << 8);
+              ((j == 0 ? SALIX_PARITY_P : SALIX_PARITY_Q) << 8) |
+              ((interleaved ? 1u : 0u) << SALIX_PARITY_SSTEP_SHIFT);
   // NS: stripes s0 .. s0 + count - 1 (<salix/array_commands.h>).
   cmd.cdw13 = (geo_.chunk_blocks - 1) | ((count - 1) << 16);
   cmd.data = desc->data();
@@ -907,16 +1047,29 @@ void Engine::FreeBackups(const std::vector<uint64_t>& stripes) {
       unsigned p = geo_.ParityMember(s, j);
       uint32_t group = st.group[j];
       // A dead member's groups come back when a spare takes its place
-      // (FinishRebuild starts its list afresh).
-      if (!alive(p)) continue;
+      // (FinishRebuild starts its list afresh). A group past the end:
+      // recovery found no usable backup there.
+      if (!alive(p) || group >= geo_.groups) continue;
       auto& b = per_member[p];
-      if (b && b->ranges.size() == kMaxDsmRanges) {
+      if (b && b->ranges.size() + geo_.k > kMaxDsmRanges) {
         IssueFreeGroups(p, std::move(b));
         b.reset();
       }
       if (!b) b = std::make_shared<Batch>();
-      b->ranges.push_back({0, geo_.k * geo_.chunk_blocks, geo_.BackupLba(group, 0)});
-      b->groups.push_back(group);
+      if (st.run_len == 1) {
+        b->ranges.push_back({0, geo_.k * geo_.chunk_blocks, geo_.BackupLba(group, 0)});
+        b->groups.push_back(group);
+        continue;
+      }
+      // A band run's stripe: its k chunks of the extent now, the extent's
+      // groups with the run's last stripe.
+      for (unsigned i = 0; i < geo_.k; i++) {
+        b->ranges.push_back({0, geo_.chunk_blocks, BackupLba(st, j, i)});
+      }
+      uint8_t& users = members_[p].extent_users[group];
+      if (users > 0 && --users == 0) {
+        for (unsigned x = 0; x < st.run_len; x++) b->groups.push_back(group + x);
+      }
     }
   }
   for (unsigned p = 0; p < per_member.size(); p++) {
@@ -1018,7 +1171,7 @@ void Engine::ReadSlot(uint64_t s, unsigned i, uint8_t* out,
   if (prefer_backup) {
     if (!data_ok) degraded_reads_++;
     DeviceCommand cmd =
-        Rw(SALIX_IO_READ, geo_.BackupLba(st.group[backup_j], i),
+        Rw(SALIX_IO_READ, BackupLba(st, backup_j, i),
            geo_.chunk_blocks, out, geo_.chunk_bytes);
     Issue(static_cast<unsigned>(backup_member), cmd,
           [this, s, i, out, done](const DeviceCompletion& c) {
@@ -1421,6 +1574,8 @@ ArrayStatus Engine::Status() const {
     }
   }
   st.conversions = conversions_;
+  st.band_runs = band_runs_;
+  st.band_run_chunks = band_run_chunks_;
   st.table_writes = table_writes_;
   for (const Member& mb : members_) {
     st.coalesced_writes += mb.stage.merged_writes();

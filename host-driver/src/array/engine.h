@@ -55,7 +55,12 @@ class Engine final : public Array {
     uint8_t conv_pending = 0;  // converting: Parity Computes in flight (+1)
     uint8_t conv_ok = 0;       // converting: parities written (bit j)
     uint64_t epoch = 0;
+    // Where its backups are on parity member j: its own group, or an
+    // extent of run_len groups shared by the stripes of a band run, this
+    // one at run_pos (layout.h).
     uint32_t group[kMaxParity] = {0, 0};
+    uint8_t run_len = 1;
+    uint8_t run_pos = 0;
   };
 
   Engine(std::vector<Device*> members, std::vector<Device*> spares,
@@ -123,6 +128,8 @@ class Engine final : public Array {
     // stripe at indices 0..run-1, so that each parity member gets their
     // backups in one command. 1 = a single chunk placed on its own.
     unsigned run = 1;
+    // A band run of run / k stripes (layout.h), if one can be had.
+    bool band = false;
   };
   // The backups of a run: one command per parity member covering every
   // chunk of the run.
@@ -130,6 +137,13 @@ class Engine final : public Array {
     WriteOp* ops[kMaxData] = {};
     unsigned count = 0;
     unsigned pending = 0;  // backup commands in flight
+  };
+  // A band run in flight: its chunks' writes in the caller's order (chunk
+  // i * R + x is data index i of stripe s0 + x).
+  struct BandOp {
+    WriteOp* ops[kMaxData * kMaxBandRun] = {};
+    unsigned stripes = 0;   // R
+    unsigned pending = 0;   // commands in flight
   };
   struct Member {
     Member() = default;
@@ -142,6 +156,9 @@ class Engine final : public Array {
     std::deque<std::pair<DeviceCommand, IoDone>> backlog;
     Coalescer stage;  // chunk writes waiting to go out merged
     FreeList free_groups;  // transient groups
+    // Per group that starts a band run's extent: the run's stripes whose
+    // backups are still there (the extent is freed when none is left).
+    std::vector<uint8_t> extent_users;
     uint64_t commands = 0, errors = 0, gc_busy_seen = 0;
     uint64_t gc_busy_until = 0;  // poll tick until which we avoid it
     size_t in_flight = 0;
@@ -183,6 +200,23 @@ class Engine final : public Array {
   bool PlacePending(PendingWrite& w);
   bool PlaceRun(const PendingWrite& w);
   void WriteRun(uint64_t s, const PendingWrite& w);
+  // A band run: false (nothing taken) when R consecutive free stripes of
+  // one band, or an extent on a parity member, cannot be had.
+  bool PlaceBand(const PendingWrite& w);
+  void WriteBand(uint64_t s0, const uint32_t* extent, const PendingWrite& w);
+  void BandChunksWritten(BandOp* band, unsigned first, unsigned count,
+                         const DeviceCompletion& c);
+  // Stripes of a band run for a write of 'chunks' chunks: a power of two
+  // of at least 2, or 0 when the write is too short or runs are off.
+  unsigned BandStripes(uint64_t chunks) const;
+  // Sends cmd past the member's stage (after what the stage holds for the
+  // same LBAs): commands that are already as large as merging would make.
+  void IssueDirect(unsigned member, const DeviceCommand& cmd, IoDone done);
+  uint64_t BackupLba(const Stripe& st, unsigned j, unsigned i) const {
+    return geo_.BackupLba(st.group[j], i, st.run_len, st.run_pos);
+  }
+  // Every group of mb free, no extent in use (a new or replaced member).
+  void ResetGroups(Member& mb);
   void RunBackupWritten(RunOp* run, const DeviceCompletion& c);
   bool OpenStripe();
   void WriteChunk(uint64_t s, unsigned i, uint32_t lc, const uint8_t* data,
@@ -200,8 +234,10 @@ class Engine final : public Array {
   // Sends the waiting Parity Computes, consecutive stripes together;
   // returns the commands sent.
   size_t IssueConversions();
-  // Parity j of stripes s0 .. s0 + count - 1 on member p, one command.
-  void IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count);
+  // Parity j of stripes s0 .. s0 + count - 1 on member p, one command
+  // (interleaved: the stripes of one band run, else consecutive groups).
+  void IssueParity(unsigned p, unsigned j, uint64_t s0, unsigned count,
+                   bool interleaved);
   // One Parity Compute of stripe s is done (or was never needed).
   void ConversionDone(uint64_t s);
   void ForceConvertOldest();
@@ -272,6 +308,7 @@ class Engine final : public Array {
   Pool<WriteOp> write_pool_;
   Pool<IoSlot> io_pool_;
   Pool<RunOp> run_pool_;
+  Pool<BandOp> band_pool_;
   Coalescer::BatchPool batch_pool_;
   bool stages_waiting_ = false;  // some member's stage is not empty
   std::vector<ParityJob> conversions_waiting_;
@@ -279,6 +316,9 @@ class Engine final : public Array {
   // Longest run: k, or fewer when a member's transfer limit is smaller
   // (1: no runs).
   unsigned max_run_ = 1;
+  // Longest band run in stripes (kMaxBandRun, the rotation, the groups and
+  // the members' transfer limit allow): 0 or 1 = none.
+  unsigned max_band_ = 0;
   std::vector<Request*> deferred_acks_;
   bool superblock_writing_ = false;
   std::vector<uint64_t> table_dirty_;  // table chunks to write
@@ -295,6 +335,7 @@ class Engine final : public Array {
   uint64_t tick_ = 0;
   // Statistics.
   uint64_t conversions_ = 0, gc_stripes_ = 0, degraded_reads_ = 0;
+  uint64_t band_runs_ = 0, band_run_chunks_ = 0;
   uint64_t table_writes_ = 0;
   // Array GC.
   bool collecting_ = false;

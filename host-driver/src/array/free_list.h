@@ -65,6 +65,43 @@ class FreeList {
   // Moves the cursor (the next Take starts looking at id).
   void Seek(uint64_t id) { cursor_ = id < capacity_ ? id : 0; }
 
+  // count consecutive free ids, next-fit like Take: the first a multiple of
+  // align, none crossing a multiple of within (0: no such limit; when set,
+  // a multiple of align). Returns the first, the cursor moves past the
+  // last; kNone when no such run turns up among the first max_tries
+  // candidates (a fragmented list is not searched through).
+  uint64_t TakeRun(uint64_t count, uint64_t align, uint64_t within,
+                   unsigned max_tries = 64) {
+    if (count == 0 || count > count_) return kNone;
+    uint64_t from = cursor_;
+    bool wrapped = false;
+    for (unsigned t = 0; t < max_tries; t++) {
+      uint64_t id = Next(from);
+      uint64_t first = id == kNone ? kNone : (id + align - 1) / align * align;
+      if (first != kNone && within != 0 && first / within != (first + count - 1) / within) {
+        first = (first / within + 1) * within;
+      }
+      if (first == kNone || first + count > capacity_) {
+        if (wrapped) return kNone;
+        wrapped = true;
+        from = 0;
+        continue;
+      }
+      uint64_t taken = first;
+      while (taken < first + count && Contains(taken)) taken++;
+      if (taken == first + count) {
+        for (uint64_t x = first; x < first + count; x++) {
+          words_[x / 64] &= ~(uint64_t{1} << (x % 64));
+        }
+        count_ -= count;
+        cursor_ = first + count < capacity_ ? first + count : 0;
+        return first;
+      }
+      from = taken + 1;
+    }
+    return kNone;
+  }
+
  private:
   uint64_t Next(uint64_t from) const {
     if (from >= capacity_) return kNone;

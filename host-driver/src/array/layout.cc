@@ -146,7 +146,7 @@ std::optional<ChunkTag> DecodeTag(const salix_host_tag& h) {
   if (((h.dw[0] >> 16) & 0xFF) != kTagFormat) return std::nullopt;
   ChunkTag t;
   unsigned kind = h.dw[0] >> 28;
-  if (kind == 0 || kind > static_cast<unsigned>(TagKind::kMeta)) {
+  if (kind == 0 || kind > static_cast<unsigned>(TagKind::kBackupRun)) {
     return std::nullopt;
   }
   t.kind = static_cast<TagKind>(kind);

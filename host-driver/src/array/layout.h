@@ -22,6 +22,17 @@
 // at chunk i of the group, so that conversion is one Parity Compute over k
 // contiguous chunks.
 //
+// Band runs (docs/ARRAY.md): a long write of R * k chunks (R = 2, 4, 8 or
+// 16) takes R consecutive fresh stripes of one band and R consecutive
+// groups on each parity member, the first a multiple of R (an extent).
+// Chunk c of the write (c = i * R + x) goes to data index i of stripe
+// s0 + x, so each data member gets a contiguous piece of the caller's
+// buffer at consecutive LBAs; its backup is chunk c of the extent, so a
+// parity member gets the whole buffer at once. No command needs a copy or
+// a gather list. Stripe s0 + x finds its backup of index i at extent chunk
+// i * R + x, so conversion reads k chunks R apart (Parity Compute SSTEP 1
+// converts the R stripes in one command).
+//
 // All structures are little-endian and versioned; sizes are static_asserted.
 #ifndef SALIX_HOST_ARRAY_LAYOUT_H
 #define SALIX_HOST_ARRAY_LAYOUT_H
@@ -40,6 +51,7 @@ constexpr unsigned kMaxMembers = 32;
 constexpr unsigned kMaxData = 16;  // k <= 16: slot masks are 16 bits
 constexpr unsigned kMaxParity = 2;
 constexpr uint32_t kMaxRotation = 1u << 16;  // stripes per parity position
+constexpr unsigned kMaxBandRun = 16;  // stripes of one band run (a tag's 4 bits)
 
 // ---- superblock ------------------------------------------------------------------
 constexpr char kSuperblockMagic[8] = {'S', 'A', 'L', 'I', 'X', 'A', 'R', 'R'};
@@ -110,8 +122,13 @@ struct Geometry {
     return (ParityMember(s, 0) + m + i) % n();
   }
   uint64_t DataLba(uint64_t s) const { return (data_start + s) * chunk_blocks; }
-  uint64_t BackupLba(uint64_t group, unsigned i) const {
-    return (transient_start + group * k + i) * chunk_blocks;
+  // Backup of data index i of a stripe whose backups start at 'group': the
+  // stripe's own group (run_len 1), or stripe run_pos of a band run of
+  // run_len stripes whose extent starts there.
+  uint64_t BackupLba(uint64_t group, unsigned i, unsigned run_len = 1,
+                     unsigned run_pos = 0) const {
+    return (transient_start + group * k + uint64_t{i} * run_len + run_pos) *
+           chunk_blocks;
   }
   uint64_t ChunkLba(uint64_t chunk) const { return chunk * chunk_blocks; }
 };
@@ -168,6 +185,10 @@ inline uint64_t RecordsPerChunk(uint32_t chunk_bytes, unsigned k) {
 // several chunks of a group: it names the first index and the first
 // logical chunk, and chunk i of the group holds logical chunk
 // value + (i - index). A single backup is the case i == index.
+// Band runs (above) tag each data member's piece with the first stripe and
+// its first chunk: the page of stripe s holds value + (s - stripe). Their
+// backups are kBackupRun, index = log2 R, value = the run's first logical
+// chunk, stripe = its first stripe: extent chunk c holds value + c.
 constexpr uint32_t kTagFormat = 0xA1;
 enum class TagKind : uint8_t {
   kNone = 0,
@@ -176,6 +197,7 @@ enum class TagKind : uint8_t {
   kParityP = 3,
   kParityQ = 4,
   kMeta = 5,  // superblock and stripe table
+  kBackupRun = 6,  // the backups of a band run (above)
 };
 
 struct ChunkTag {

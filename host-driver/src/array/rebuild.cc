@@ -305,8 +305,7 @@ void Engine::FinishRebuild() {
   m.in_flight = spare.in_flight;
   m.backlog = std::move(spare.backlog);
   m.stage = std::move(spare.stage);
-  m.free_groups.Reset(geo_.groups);
-  m.free_groups.Fill();
+  ResetGroups(m);
   sb_.member_state[d] = static_cast<uint8_t>(MemberState::kActive);
   std::memset(sb_.member_serial[d], 0, sizeof(sb_.member_serial[d]));
   std::memcpy(sb_.member_serial[d], m.dev->info().serial.data(),

@@ -16,6 +16,7 @@
 #include <salix/opcodes.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <map>
 
@@ -33,6 +34,13 @@ struct Copy {
   uint64_t seq = 0;
   uint32_t lc = 0;
   bool present = false;
+};
+
+// Where a stripe's backups are on one parity member (Engine::Stripe).
+struct BackupLoc {
+  uint32_t group = ~0u;
+  uint8_t len = 1, pos = 0;
+  bool operator==(const BackupLoc&) const = default;
 };
 
 }  // namespace
@@ -115,9 +123,9 @@ Result<bool> Engine::Recover() {
   // data[s * k + i]: the data member's tag; backup[j][s * k + i].
   std::vector<Copy> data(geo_.stripes * k);
   std::vector<std::vector<Copy>> backup(geo_.m, std::vector<Copy>(geo_.stripes * k));
-  std::vector<std::vector<uint32_t>> group(geo_.m,
-                                           std::vector<uint32_t>(geo_.stripes, ~0u));
-  // The newest backup seen per (parity j, stripe): its group wins.
+  std::vector<std::vector<BackupLoc>> group(geo_.m,
+                                            std::vector<BackupLoc>(geo_.stripes));
+  // The newest backup seen per (parity j, stripe): its location wins.
   std::vector<std::vector<uint64_t>> group_seq(geo_.m,
                                                std::vector<uint64_t>(geo_.stripes, 0));
   // Per member, groups holding any backup tag: those left unused below are
@@ -169,11 +177,16 @@ Result<bool> Engine::Recover() {
     auto r = read_tags(d, geo_.data_start, geo_.stripes,
                        [&](uint64_t chunk, const ChunkTag& t) {
                          uint64_t s = chunk - geo_.data_start;
-                         if (t.kind != TagKind::kData || t.stripe != s ||
+                         // A band run's piece names its first stripe: the
+                         // page of stripe s holds value + (s - stripe).
+                         if (t.kind != TagKind::kData || t.stripe > s ||
+                             s - t.stripe >= kMaxBandRun ||
+                             t.stripe / geo_.rotation != s / geo_.rotation ||
                              t.index >= k || geo_.DataMember(s, t.index) != d) {
                            return;
                          }
-                         data[s * k + t.index] = {t.seq, t.value, true};
+                         data[s * k + t.index] = {
+                             t.seq, t.value + static_cast<uint32_t>(s - t.stripe), true};
                          max_seq = std::max(max_seq, t.seq);
                        });
     if (!r.ok()) {
@@ -187,13 +200,30 @@ Result<bool> Engine::Recover() {
                     uint32_t g = static_cast<uint32_t>(rel / k);
                     unsigned i = static_cast<unsigned>(rel % k);
                     uint64_t s = t.stripe;
-                    // A run's backups are one command with one tag, naming
-                    // its first index and chunk: index i holds chunk
-                    // value + (i - index) (layout.h).
-                    if (t.kind != TagKind::kBackup || s >= geo_.stripes || t.index > i) {
+                    uint32_t lc = 0;
+                    BackupLoc loc{g, 1, 0};
+                    if (t.kind == TagKind::kBackup) {
+                      // A run's backups are one command with one tag, naming
+                      // its first index and chunk: index i holds chunk
+                      // value + (i - index) (layout.h).
+                      if (t.index > i) return;
+                      lc = t.value + (i - t.index);
+                    } else if (t.kind == TagKind::kBackupRun) {
+                      // A band run's extent of R groups (the first a
+                      // multiple of R): chunk c is index c / R of stripe
+                      // stripe + c % R and holds value + c.
+                      const unsigned R = 1u << t.index;
+                      if (R < 2 || R > kMaxBandRun) return;
+                      const uint32_t first = g & ~(R - 1);
+                      const uint64_t c = rel - uint64_t{first} * k;
+                      i = static_cast<unsigned>(c / R);
+                      s = t.stripe + c % R;
+                      lc = t.value + static_cast<uint32_t>(c);
+                      loc = {first, static_cast<uint8_t>(R), static_cast<uint8_t>(c % R)};
+                    } else {
                       return;
                     }
-                    const uint32_t lc = t.value + (i - t.index);
+                    if (s >= geo_.stripes) return;
                     tagged[d][g] = true;
                     for (unsigned j = 0; j < geo_.m; j++) {
                       if (geo_.ParityMember(s, j) != d) continue;
@@ -202,7 +232,7 @@ Result<bool> Engine::Recover() {
                       c = {t.seq, lc, true};
                       if (t.seq >= group_seq[j][s]) {
                         group_seq[j][s] = t.seq;
-                        group[j][s] = g;
+                        group[j][s] = loc;
                       }
                     }
                     max_seq = std::max(max_seq, t.seq);
@@ -215,6 +245,27 @@ Result<bool> Engine::Recover() {
   }
 
   // ---- 3. open stripes from tags ----------------------------------------------------------
+  // A stripe's backups are where its newest ones are: in its own group or
+  // at one place of a band run's extent, the same on every parity member
+  // (one write put them there). A member that disagrees holds no usable
+  // backup of the stripe.
+  auto place_backups = [&](Stripe& st, uint64_t s) {
+    const BackupLoc* ref = nullptr;
+    for (unsigned j = 0; j < geo_.m; j++) {
+      BackupLoc& loc = group[j][s];
+      if (loc.group == ~0u) continue;
+      if (ref == nullptr) ref = &loc;
+      if (loc.len != ref->len || loc.pos != ref->pos) {
+        loc = BackupLoc{};
+        for (unsigned i = 0; i < k; i++) backup[j][s * k + i] = Copy{};
+      }
+    }
+    for (unsigned j = 0; j < geo_.m; j++) st.group[j] = group[j][s].group;
+    if (ref != nullptr) {
+      st.run_len = ref->len;
+      st.run_pos = ref->pos;
+    }
+  };
   for (uint64_t s = 0; s < geo_.stripes; s++) {
     Stripe& st = stripes_[s];
     if (st.phase == Phase::kClosed) {
@@ -229,7 +280,7 @@ Result<bool> Engine::Recover() {
           if (c.present && c.seq < st.epoch) c = Copy{};
           any |= c.present;
         }
-        if (!any) group[j][s] = ~0u;
+        if (!any) group[j][s] = BackupLoc{};
       }
     }
     uint64_t newest_backup = 0;
@@ -268,7 +319,7 @@ Result<bool> Engine::Recover() {
       }
       if (same_use) {
         st.backups_live = true;
-        for (unsigned j = 0; j < geo_.m; j++) st.group[j] = group[j][s];
+        place_backups(st, s);
         awaiting_table_.push_back(s);
         continue;
       }
@@ -278,7 +329,7 @@ Result<bool> Engine::Recover() {
     open.phase = Phase::kOpen;
     open.backups_live = true;
     open.epoch = 0;
-    for (unsigned j = 0; j < geo_.m; j++) open.group[j] = group[j][s];
+    place_backups(open, s);
     for (unsigned i = 0; i < k; i++) {
       unsigned dm = geo_.DataMember(s, i);
       uint64_t seq = 0;
@@ -340,18 +391,41 @@ Result<bool> Engine::Recover() {
   free_stripes_.Reset(geo_.stripes);
   for (unsigned d = 0; d < n_; d++) {
     std::vector<bool> used(geo_.groups, false);
+    // Band run extents in use: their length and which places still serve
+    // a stripe.
+    std::vector<uint8_t> extent_len(geo_.groups, 0);
+    std::vector<uint16_t> extent_live(geo_.groups, 0);
     for (uint64_t s = 0; s < geo_.stripes; s++) {
       const Stripe& st = stripes_[s];
       if (!st.backups_live) continue;
       for (unsigned j = 0; j < geo_.m; j++) {
-        if (geo_.ParityMember(s, j) == d && st.group[j] < geo_.groups) {
-          used[st.group[j]] = true;
+        const uint32_t g = st.group[j];
+        if (geo_.ParityMember(s, j) != d || g >= geo_.groups ||
+            g + st.run_len > geo_.groups) {
+          continue;
+        }
+        for (unsigned x = 0; x < st.run_len; x++) used[g + x] = true;
+        if (st.run_len > 1) {
+          extent_len[g] = st.run_len;
+          extent_live[g] |= static_cast<uint16_t>(1u << st.run_pos);
         }
       }
     }
-    members_[d].free_groups.Reset(geo_.groups);
+    members_[d].free_groups.Reset(geo_.groups);  // filled below
+    members_[d].extent_users.assign(geo_.groups, 0);
     std::vector<DsmRange> stale;
     for (uint32_t g = 0; g < geo_.groups; g++) {
+      if (extent_len[g] != 0) {
+        // The places of stripes that recovery freed or found converted go
+        // now; the rest with the run's last stripe (FreeBackups).
+        members_[d].extent_users[g] = static_cast<uint8_t>(std::popcount(extent_live[g]));
+        for (unsigned x = 0; x < extent_len[g]; x++) {
+          if (extent_live[g] & (1u << x)) continue;
+          for (unsigned i = 0; i < k; i++) {
+            stale.push_back({0, geo_.chunk_blocks, geo_.BackupLba(g, i, extent_len[g], x)});
+          }
+        }
+      }
       if (used[g]) continue;
       members_[d].free_groups.Put(g);
       if (tagged[d][g]) stale.push_back({0, k * geo_.chunk_blocks, geo_.BackupLba(g, 0)});

@@ -257,14 +257,14 @@ TEST_CASE("Host-parity degraded reads never see a half-done read-modify-write") 
   CheckClean(o, seed);
 }
 
-TEST_CASE("Writes spanning many chunks send one backup command per parity member and stripe") {
+TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band runs") {
   // 64 chunks in one request against 64 one-chunk requests, on fresh
-  // arrays: the long write fills 16 stripes, each stripe's 4 backups in one
-  // command per parity member. With write coalescing on, the chunk writes
-  // that wait for a busy member also go out merged (coalescer.h): the 16
-  // stripes are one band (parity rotation 16), so each member's chunks are
-  // adjacent. Merged data goes as a gather list or copied into one buffer
-  // (what the members say they prefer).
+  // arrays. With parity rotation 1 (no band runs) the long write fills 16
+  // stripes, each stripe's 4 backups in one command per parity member; with
+  // write coalescing on, the chunk writes that wait for a busy member also
+  // go out merged (coalescer.h), as a gather list or copied into one buffer
+  // (what the members say they prefer). With rotation 16 the long write is
+  // one band run (layout.h): one command per member, nothing to merge.
   unsigned mm = GENERATE(1u, 2u);
   bool gather = GENERATE(true, false);
   auto commands = [](Array* a) {
@@ -276,10 +276,12 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
   for (size_t b = 0; b < buf.size(); b++) buf[b] = static_cast<uint8_t>(b * 7 + b / 4096);
   auto fn = [](void* p, int r) { *static_cast<int*>(p) = r; };
   // Device commands of the 64 chunks written as singles or as one request.
-  auto run = [&](bool coalesce, bool singles, uint64_t* merged) {
+  auto run = [&](bool coalesce, bool singles, uint32_t rotation, uint64_t* merged) {
     auto m = MakeMembers(4 + mm);
     for (auto& d : m) d->SetCheapSegments(gather);
-    auto a = Create(m, Opts(4, mm));
+    ArrayOptions opts = Opts(4, mm);
+    opts.parity_rotation = rotation;
+    auto a = Create(m, opts);
     a->SetWriteCoalescing(coalesce);
     uint64_t before = commands(a.get());
     std::vector<int> res(64, 1);
@@ -297,7 +299,8 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
     const uint64_t n = commands(a.get()) - before;
     *merged = a->Status().coalesced_writes;
     // And it reads back (from the data chunks, then after a crash and
-    // recovery from their tags: merged writes tagged every chunk).
+    // recovery from their tags: merged writes tagged every chunk, a band
+    // run's pieces and backups one tag per command).
     std::vector<uint8_t> out(64 * 4096);
     int r = 1;
     REQUIRE(a->SubmitRead(0, 64 * 4096, out.data(), fn, &r));
@@ -316,13 +319,15 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
     CHECK(out == buf);
     return n;
   };
-  uint64_t merged_off = 0, merged_singles = 0, merged_one = 0, unused = 0;
-  const uint64_t singles_off = run(false, true, &merged_off);
-  const uint64_t one_off = run(false, false, &unused);
-  const uint64_t singles_on = run(true, true, &merged_singles);
-  const uint64_t one_on = run(true, false, &merged_one);
+  uint64_t merged_off = 0, merged_singles = 0, merged_one = 0, merged_band = 0, unused = 0;
+  const uint64_t singles_off = run(false, true, 1, &merged_off);
+  const uint64_t one_off = run(false, false, 1, &unused);
+  const uint64_t singles_on = run(true, true, 1, &merged_singles);
+  const uint64_t one_on = run(true, false, 1, &merged_one);
+  const uint64_t band = run(true, false, 16, &merged_band);
   INFO("coalescing off: singles " << singles_off << " commands, one request " << one_off
-                                  << "; on: " << singles_on << " and " << one_on);
+                                  << "; on: " << singles_on << " and " << one_on
+                                  << "; band run " << band);
   CHECK(merged_off == 0);
   // 64 data writes either way; backups 64 * m against 16 * m.
   CHECK(singles_off - one_off >= 48 * mm);
@@ -332,6 +337,10 @@ TEST_CASE("Writes spanning many chunks send one backup command per parity member
   CHECK(merged_one >= 64);
   CHECK(singles_on * 3 <= singles_off);
   CHECK(one_on * 2 <= one_off);
+  // Band run: 4 + m writes and m Parity Computes (SSTEP 1, 16 stripes),
+  // then the stripe table and the backups' deallocation; nothing merged.
+  CHECK(merged_band == 0);
+  CHECK(band * 2 <= one_on);
 }
 
 TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {
@@ -367,7 +376,8 @@ TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {
   };
   // The engine dies the moment a long write is acknowledged: its stripes
   // are not converted, not in the stripe table, so recovery finds them only
-  // through the tags of the coalesced backups.
+  // through the tags of its backups (a band run of 2 stripes: 2k chunks).
+  uint64_t band_runs = 0;
   for (int round = 0; round < 3; round++) {
     o.set_on_write_ack([&] {
       for (auto& d : m) d->Freeze();
@@ -376,8 +386,10 @@ TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {
     o.Write(rng() % (o.blocks() - 2 * k), 2 * k);
     while (o.acked_writes() == acked) a->Poll(0);
     o.set_on_write_ack({});
+    band_runs += a->Status().band_runs;
     crash_and_reopen();
   }
+  CHECK(band_runs >= 3);
   for (int round = 0; round < 3; round++) {
     unsigned stop = 100 + rng() % 600;
     unsigned when = rng() % stop;

@@ -89,6 +89,9 @@ struct ArrayStatus {
   // Chunk writes sent merged with others, and the Write Tagged commands
   // that carried them (write coalescing, docs/ARRAY.md).
   uint64_t coalesced_writes = 0, coalesced_commands = 0;
+  // Writes placed as band runs (one command per member, docs/ARRAY.md),
+  // and the chunks they carried.
+  uint64_t band_runs = 0, band_run_chunks = 0;
   bool degraded = false;
   double rebuild_progress = -1;  // 0..1 while rebuilding, -1 otherwise
   std::string rebuild_error;     // why the last rebuild stopped, if it did
