@@ -39,9 +39,10 @@ void set_error(char* err, size_t errlen, const std::string& msg) {
 }  // namespace
 
 extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spares,
-                                           const char* name, const char* polling, char* err,
-                                           size_t errlen) {
+                                           const char* name, const char* polling,
+                                           int submit_thread, char* err, size_t errlen) {
   salix::host::LinuxDeviceOptions options;
+  options.submit_thread = submit_thread != 0;
   if (polling == nullptr || !*polling || std::strcmp(polling, "off") == 0) {
     options.polling = salix::host::LinuxPolling::kOff;
   } else if (std::strcmp(polling, "on") == 0) {

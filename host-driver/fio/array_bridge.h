@@ -23,7 +23,8 @@ enum salix_fio_op { SALIX_FIO_READ, SALIX_FIO_WRITE, SALIX_FIO_FLUSH, SALIX_FIO_
  * (interrupts; also NULL) or "on" (io_uring IOPOLL on the NVMe poll queues,
  * which every member must have; see LinuxPolling in linux_device.h). NULL on failure, with the reason in err. */
 salix_fio_array* salix_fio_open(const char* members, const char* spares, const char* name,
-                                const char* polling, char* err, size_t errlen);
+                                const char* polling, int submit_thread, char* err,
+                                size_t errlen);
 uint64_t salix_fio_capacity(const salix_fio_array* a);
 uint32_t salix_fio_block(const salix_fio_array* a);
 /* Queues one request; fn(ctx, result) runs from salix_fio_poll with 0 or a

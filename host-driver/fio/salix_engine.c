@@ -3,7 +3,7 @@
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
  *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=0|1]
- *       [--coalesce=1|0]
+ *       [--coalesce=1|0] [--sqthread_poll=0|1]
  *       --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
@@ -19,6 +19,9 @@
  * (exclusively: one job per array, numjobs=1) and syncs it at the end.
  * --coalesce=0 turns off the engine's merging of chunk writes into fewer
  * member commands (Array::SetWriteCoalescing), to measure what it saves.
+ * --sqthread_poll=1 (as fio's io_uring engine names it) submits through a
+ * kernel thread polling the ring (IORING_SETUP_SQPOLL): the kernel's work
+ * per NVMe command leaves fio's thread, which then runs fio and the engine.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
  * collected by the callbacks), commit -> nothing with coalescing (the
@@ -45,6 +48,7 @@ struct salix_options {
 	char *polling;
 	unsigned int fixedbufs;
 	unsigned int coalesce;
+	unsigned int sqthread_poll;
 };
 
 static struct fio_option options[] = {
@@ -105,6 +109,16 @@ static struct fio_option options[] = {
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
+	{
+		.name = "sqthread_poll",
+		.lname = "Salix kernel submission thread",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct salix_options, sqthread_poll),
+		.help = "Submit through a kernel thread polling the ring (io_uring SQPOLL)",
+		.def = "0",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
 	{ .name = NULL },
 };
 
@@ -120,8 +134,8 @@ static salix_fio_array *open_array(struct thread_data *td)
 {
 	struct salix_options *o = td->eo;
 	char err[512];
-	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, o->polling, err,
-						     sizeof(err));
+	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, o->polling,
+					    o->sqthread_poll, err, sizeof(err));
 	if (!a)
 		log_err("fio: salix: %s\n", err);
 	return a;

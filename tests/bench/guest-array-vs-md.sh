@@ -86,7 +86,7 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device device-nocoalesce device-fixed host; do
+for mode in device device-nocoalesce device-fixed device-sqpoll host; do
   case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
   opt=""
   [ $mode = host ] && opt=--host-parity
@@ -97,19 +97,27 @@ for mode in device device-nocoalesce device-fixed host; do
     [ $mode = device-fixed ] && fixed=1
     coalesce=1
     [ $mode = device-nocoalesce ] && coalesce=0
+    # salix-device-sqpoll: submitted by a kernel thread (io_uring SQPOLL).
+    sqpoll=0
+    [ $mode = device-sqpoll ] && sqpoll=1
     run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed \
-      --coalesce=$coalesce
+      --coalesce=$coalesce --sqthread_poll=$sqpoll
     salixctl array destroy $ngs >/dev/null
   else
     echo "BENCH-SKIP salix-$mode: salixctl array create failed"
   fi
 done
 
-case " $configs " in *" md "*) ;; *) exit 0 ;; esac
+case " $configs " in *" md "* | *" md-sqpoll "*) ;; *) exit 0 ;; esac
 # md: --assume-clean skips the initial resync (the members were just
 # deallocated, and a resync would only add background writes to the run).
 # 64 KiB chunks: a 64 KiB write is one chunk, a full stripe is 256 KiB.
 mdadm --create /dev/md0 --run --level=5 --raid-devices=5 --chunk=64 --assume-clean \
   $blks >/dev/null 2>&1 || { echo "BENCH-SKIP md: mdadm --create failed"; exit 0; }
-run_jobs md --filename=/dev/md0 --ioengine=io_uring --direct=1
+case " $configs " in *" md "*) run_jobs md --filename=/dev/md0 --ioengine=io_uring --direct=1 ;; esac
+# md-sqpoll: fio's io_uring engine with its own kernel submission thread,
+# the same help salix-device-sqpoll gets.
+case " $configs " in *" md-sqpoll "*)
+  run_jobs md-sqpoll --filename=/dev/md0 --ioengine=io_uring --direct=1 --sqthread_poll=1 ;;
+esac
 mdadm --stop /dev/md0 >/dev/null 2>&1

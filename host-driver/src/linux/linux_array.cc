@@ -59,11 +59,12 @@ Result<LinuxDeviceOptions> ShareRing(const std::vector<std::string>& members,
   }
   unsigned depth = std::max(1u, o.queue_depth);
   auto ring = CreateLinuxRing(static_cast<unsigned>(std::min<size_t>(count * depth, 32768)),
-                              *polled);
+                              *polled, o.submit_thread);
   if (!ring) return ring.error();
   o.ring = std::move(ring.value());
   *note = *polled ? "completions polled (io_uring IOPOLL on the NVMe poll queues)"
                   : "completions by interrupt";
+  if (o.submit_thread) *note += ", submitted by a kernel thread (SQPOLL)";
   return o;
 }
 

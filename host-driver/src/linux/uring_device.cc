@@ -163,14 +163,16 @@ DeviceCompletion UringDevice::Admin(const DeviceCommand& cmd) {
 
 }  // namespace linux_backend
 
-Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled) {
-  auto ring = std::make_shared<LinuxRing>(entries, polled);
+Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled,
+                                                   bool submit_thread) {
+  auto ring = std::make_shared<LinuxRing>(entries, polled, submit_thread);
   int rc = ring->Init();
   if (rc < 0) {
-    return Error{fmt::format("io_uring setup with 128-byte SQEs{} failed: {} (NVMe "
+    return Error{fmt::format("io_uring setup with 128-byte SQEs{}{} failed: {} (NVMe "
                              "passthrough needs Linux 5.19 or later{})",
-                             polled ? " and IOPOLL" : "", strerror(-rc),
-                             polled ? ", polled passthrough 6.1" : "")};
+                             polled ? " and IOPOLL" : "",
+                             submit_thread ? " and a submission thread (SQPOLL)" : "",
+                             strerror(-rc), polled ? ", polled passthrough 6.1" : "")};
   }
   return ring;
 }
@@ -290,7 +292,7 @@ Result<std::unique_ptr<Device>> OpenLinuxDevice(const std::string& path,
                                "kernel with nvme.poll_queues=1)",
                                paths.generic, paths.block)};
     }
-    auto made = CreateLinuxRing(depth, polled);
+    auto made = CreateLinuxRing(depth, polled, options.submit_thread);
     if (!made) return Error{fmt::format("{}: {}", paths.generic, made.error().message)};
     ring = std::move(made.value());
   }

@@ -48,13 +48,14 @@ class LinuxRing {
  public:
   // Sets up the ring; 0 or a negative errno. 'entries' bounds the commands
   // in flight over every device on the ring.
-  LinuxRing(unsigned entries, bool iopoll);
+  LinuxRing(unsigned entries, bool iopoll, bool sqpoll = false);
   int Init();
   ~LinuxRing();
   LinuxRing(const LinuxRing&) = delete;
   LinuxRing& operator=(const LinuxRing&) = delete;
 
   bool polled() const { return iopoll_; }
+  bool submit_thread() const { return sqpoll_; }
   unsigned entries() const { return entries_; }
 
   // Queues one passthrough command on namespace fd; fn(ctx, c) runs from a
@@ -99,6 +100,7 @@ class LinuxRing {
 
   unsigned entries_;
   bool iopoll_;
+  bool sqpoll_;
   io_uring ring_{};
   bool ready_ = false;
   std::vector<Slot> slots_;
@@ -110,6 +112,9 @@ class LinuxRing {
   // Registered: [fixed_base_, fixed_end_) in pieces of kFixedPiece bytes
   // (buf_index = offset / kFixedPiece), then the probe buffer.
   static constexpr size_t kFixedPiece = 64 * 1024;
+  // How long the submission thread spins after the last command before it
+  // sleeps (the next submit then wakes it, one system call).
+  static constexpr unsigned kSqThreadIdleMs = 20;
   uintptr_t fixed_base_ = 0, fixed_end_ = 0;
   std::vector<iovec> fixed_;
   std::vector<uint8_t> scratch_;

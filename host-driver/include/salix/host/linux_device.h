@@ -49,11 +49,19 @@ struct LinuxDeviceOptions {
   // gets a ring of its own, polled or not as 'polling' says.
   std::shared_ptr<LinuxRing> ring = nullptr;
   LinuxPolling polling = LinuxPolling::kOff;
+  // Submit through a kernel thread that polls the ring (IORING_SETUP_SQPOLL):
+  // the kernel's per-command work (mapping the buffer, building the NVMe
+  // command, ringing the doorbell, and completing it) runs on that thread,
+  // off the caller's CPU; the caller enters the kernel only to wait. The
+  // thread spins for kSqThreadIdleMs after the last command, then sleeps.
+  bool submit_thread = false;
 };
 
 // A ring for 'entries' commands in flight over all its devices; polled
 // (IORING_SETUP_IOPOLL) or with interrupts.
-Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled);
+// submit_thread: IORING_SETUP_SQPOLL (LinuxDeviceOptions::submit_thread).
+Result<std::shared_ptr<LinuxRing>> CreateLinuxRing(unsigned entries, bool polled,
+                                                   bool submit_thread = false);
 
 // Opens 'path' (/dev/ngXnY, /dev/nvmeXnY, or a bare "ng0n1"/"nvme0n1").
 // Errors name the device: missing, not an NVMe namespace, in use by another
