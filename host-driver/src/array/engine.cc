@@ -474,7 +474,7 @@ bool Engine::SubmitTrim(uint64_t offset, uint64_t len, ArrayCompletionFn fn,
   return true;
 }
 
-bool Engine::OpenStripe() {
+bool Engine::OpenStripe(bool for_gc) {
   size_t tries = std::min<size_t>(free_stripes_.size(), members_.size() * 2);
   for (size_t t = 0; t < tries; t++) {
     uint64_t s = free_stripes_.Take();
@@ -495,6 +495,7 @@ bool Engine::OpenStripe() {
     st.phase = Phase::kOpen;
     st.epoch = NextSeq();
     st.backups_live = true;
+    st.for_gc = for_gc;
     for (unsigned j = 0; j < geo_.m; j++) {
       unsigned p = geo_.ParityMember(s, j);
       if (!alive(p)) continue;
@@ -720,8 +721,14 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
     uint64_t best_score = ~uint64_t{0};
     const unsigned gc_member =
         gc_source == kUnmapped ? n_ : geo_.DataMember(gc_source / geo_.k, gc_source % geo_.k);
+    // User writes keep off the stripes GC opened from its reserve while free
+    // stripes are that low: filling them would leave GC, whose victims free
+    // the stripes, nowhere to put its relocations (a slow member let user
+    // writes take every such slot until no free stripe was left).
+    const bool spare_gc = !internal && free_stripes_.size() <= geo_.n();
     for (uint64_t s : open_) {
       const Stripe& st = stripes_[s];
+      if (spare_gc && st.for_gc) continue;
       // Data index i is on member (first + i) mod n (Geometry::DataMember).
       const unsigned first = geo_.DataMember(s, 0);
       for (unsigned i = 0; i < geo_.k; i++) {
@@ -740,16 +747,23 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
         }
       }
     }
+    // Busy members: a user write may open another stripe to go elsewhere.
+    // A GC relocation may not: it may dip into the stripes kept for GC,
+    // and spending them on detours (each opened stripe is a free stripe
+    // gone until it fills) left GC, with a slow member, unable to place
+    // the chunks that would free its victim: no free stripe, nothing open.
     bool busy = best_score >= 1000 || best_score > 4;
-    if (best_s == kUnmapped || (busy && attempt == 0 &&
+    if (best_s == kUnmapped || (busy && attempt == 0 && !internal &&
                                 open_.size() < members_.size() * 2)) {
       bool reserve_ok = internal || free_stripes_.size() > geo_.n();
-      if (reserve_ok && OpenStripe()) continue;
+      if (reserve_ok && OpenStripe(internal && free_stripes_.size() <= geo_.n())) continue;
       if (best_s == kUnmapped) {
-        // Transient area or free stripes exhausted: close the oldest open
-        // stripe early (its empty slots stay unused until GC) so that its
-        // groups come back.
-        ForceConvertOldest();
+        // Transient area exhausted (a stripe could open, but its parity
+        // member had no group): close the oldest open stripe early (its
+        // empty slots stay unused until GC) so that its groups come back.
+        // Free stripes exhausted: only GC brings them back, and closing a
+        // stripe early would waste the slots GC's relocations need.
+        if (reserve_ok) ForceConvertOldest();
         return false;
       }
     }
@@ -765,7 +779,12 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
   Stripe& st = stripes_[s];
   st.claimed |= 1u << i;
   st.pending_writes++;
-  uint64_t seq = NextSeq();
+  // A GC relocation is the same version of the chunk as its source, so it
+  // keeps the source's sequence number (map and tags alike). A fresh one
+  // would rank it above a user write of the chunk placed while the
+  // relocation was being read, and the map, or a recovery, would keep the
+  // old data when the relocation completed first.
+  uint64_t seq = gc_source != kUnmapped ? slot_seq_[gc_source] : NextSeq();
   uint64_t slot = s * geo_.k + i;
   slot_lc_[slot] = lc;
   slot_seq_[slot] = seq;

@@ -10,9 +10,10 @@
 // groups while open. Per physical slot (stripe * k + index): the logical
 // chunk and the write sequence number. Per logical chunk: its slot (l2p).
 //
-// Ordering: every chunk write gets a fresh sequence number, which also goes
-// into its tag; the map keeps the newest completed write of each chunk, so
-// completion order does not matter and recovery can use the same rule.
+// Ordering: every user chunk write gets a fresh sequence number, which also
+// goes into its tag; the map keeps the newest completed write of each chunk,
+// so completion order does not matter and recovery can use the same rule.
+// A GC relocation keeps its source's number: it is the same version.
 // Array GC never relocates a chunk that has a user write in flight.
 #ifndef SALIX_HOST_ARRAY_ENGINE_H
 #define SALIX_HOST_ARRAY_ENGINE_H
@@ -49,6 +50,9 @@ class Engine final : public Array {
     uint8_t parity_ok = 0;  // closed: parity j is valid (bit j)
     bool backups_live = false;  // backups still in the transient area
     bool gc_victim = false;
+    // Opened for GC relocations out of the stripes kept for GC: user writes
+    // leave its slots alone while free stripes are that low.
+    bool for_gc = false;
     uint16_t pending_writes = 0;
     uint32_t valid = 0;
     uint32_t reads = 0;  // reads in flight (stripe cannot be freed)
@@ -218,7 +222,8 @@ class Engine final : public Array {
   // Every group of mb free, no extent in use (a new or replaced member).
   void ResetGroups(Member& mb);
   void RunBackupWritten(RunOp* run, const DeviceCompletion& c);
-  bool OpenStripe();
+  // for_gc: opened from the GC reserve for relocations (Stripe::for_gc).
+  bool OpenStripe(bool for_gc = false);
   void WriteChunk(uint64_t s, unsigned i, uint32_t lc, const uint8_t* data,
                   Request* req, bool internal, uint64_t gc_source);
   void ChunkWritten(WriteOp* op, const DeviceCompletion& c);
