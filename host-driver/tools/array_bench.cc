@@ -5,7 +5,10 @@
 //
 //   salix-array-bench [--seconds S | --writes N] [--size 256M] [--k 4] [--m 1]
 //                     [--personality nossd|ftl] [--qd 32] [--only NAME]
-//                     [--rotation STRIPES] [--no-coalesce]
+//                     [--rotation STRIPES] [--no-coalesce] [--bs BYTES] [--seq]
+// --seq writes sequentially (wrapping at the end) instead of at random
+// offsets: with --bs 65536 the engine's long-write path (band runs; none
+// with --rotation 1).
 // The device-parity row runs twice, with write coalescing and without (the
 // engine as before coalescer.h), unless --no-coalesce leaves only the
 // latter.
@@ -37,6 +40,7 @@ struct Args {
   std::string only;
   bool warmup = true;
   bool coalesce = true;
+  bool seq = false;  // sequential offsets instead of random ones
   uint32_t rotation = salix::host::ArrayOptions{}.parity_rotation;
   std::string cmdline;
 };
@@ -84,8 +88,11 @@ struct Load {
   std::vector<unsigned> free;
   uint64_t done = 0, errors = 0;
   std::mt19937_64 rng{42};
+  bool seq = false;
+  uint64_t next_block = 0;
 
-  Load(Array* a, unsigned depth, uint32_t bytes = 0) : array(a), qd(depth) {
+  Load(Array* a, unsigned depth, uint32_t bytes = 0, bool sequential = false)
+      : array(a), qd(depth), seq(sequential) {
     bs = bytes ? bytes : a->block_bytes();
     blocks = a->capacity_bytes() / bs;
     bufs.resize(qd, std::vector<uint8_t>(bs, 0x5a));
@@ -111,7 +118,7 @@ struct Load {
     while (!free.empty()) {
       unsigned s = free.back();
       free.pop_back();
-      uint64_t b = rng() % (blocks - 1);
+      uint64_t b = seq ? next_block++ % blocks : rng() % (blocks - 1);
       std::memcpy(bufs[s].data(), &b, 8);
       array->SubmitWrite(b * bs, bs, bufs[s].data(), &Done, &ctx[s]);
     }
@@ -146,7 +153,7 @@ void Throughput(const Args& a, ParityMode mode, bool coalesce, const char* name)
     std::exit(1);
   }
   arr.value()->SetWriteCoalescing(coalesce);
-  Load load(arr.value().get(), a.qd, a.bs);
+  Load load(arr.value().get(), a.qd, a.bs, a.seq);
   // Warm-up (not measured): writes until every device's backing memory has
   // been touched once, so first-touch page faults of the in-process
   // "flash" are not counted against the engine.
@@ -196,12 +203,13 @@ void Throughput(const Args& a, ParityMode mode, bool coalesce, const char* name)
   }
   fmt::print("{:<28} {:>10.2f} device commands/write ({:.2f} stripe-table "
              "writes, {:.3f} conversions, {:.2f} chunk writes merged into "
-             "{:.3f} commands)\n",
+             "{:.3f} commands, {:.2f} band runs)\n",
              "  per user write", static_cast<double>(commands) / n,
              static_cast<double>(st.table_writes - st0.table_writes) / n,
              static_cast<double>(st.conversions - st0.conversions) / n,
              static_cast<double>(st.coalesced_writes - st0.coalesced_writes) / n,
-             static_cast<double>(st.coalesced_commands - st0.coalesced_commands) / n);
+             static_cast<double>(st.coalesced_commands - st0.coalesced_commands) / n,
+             static_cast<double>(st.band_runs - st0.band_runs) / n);
   uint64_t ops[256] = {};
   for (auto& t : timed) {
     for (int op = 0; op < 256; op++) ops[op] += t->opcode_counts()[op];
@@ -304,19 +312,21 @@ int main(int argc, char** argv) {
     else if (s == "--only") a.only = next();
     else if (s == "--no-warmup") a.warmup = false;
     else if (s == "--no-coalesce") a.coalesce = false;
+    else if (s == "--seq") a.seq = true;
     else if (s == "--rotation") a.rotation = static_cast<uint32_t>(std::atoi(next().c_str()));
     else {
       fmt::print(stderr, "usage: salix-array-bench [--seconds S | --writes N] [--size 256M] "
                          "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
                          "[--only device|host|rebuild] [--no-warmup] [--rotation STRIPES] "
-                         "[--no-coalesce]\n");
+                         "[--no-coalesce] [--seq]\n");
       return 2;
     }
   }
   fmt::print("# {}+{} array over embedded Salix devices ({}, {} each, "
-             "timing off), {}-byte random writes at QD{}, one core, parity "
+             "timing off), {}-byte {} writes at QD{}, one core, parity "
              "rotation {} stripes\n",
-             a.k, a.m, a.personality, a.size, a.bs, a.qd, a.rotation);
+             a.k, a.m, a.personality, a.size, a.bs, a.seq ? "sequential" : "random", a.qd,
+             a.rotation);
   if (a.only.empty() || a.only == "device") {
     if (a.coalesce) Throughput(a, ParityMode::kDevice, true, "device parity (two-phase)");
     Throughput(a, ParityMode::kDevice, false, "device parity, no coalescing");
