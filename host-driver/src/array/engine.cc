@@ -369,6 +369,18 @@ size_t Engine::Poll(unsigned wait_us) {
     // Writes waiting for a free slot: GC relocations first.
     while (!gc_waiting_.empty()) {
       const PendingWrite& w = gc_waiting_.front();
+      // A relocation gets a fresh sequence number when placed, so it must
+      // not be placed once a user write of the chunk is in flight or done
+      // (placed earlier, that write would rank below the old data it
+      // replaced, in the map and after a crash): it is dropped, and the
+      // victim, still holding the chunk until that write lands, is
+      // retried later.
+      if (writes_in_flight_[w.lc] > 0 || l2p_[w.lc] != w.gc_source) {
+        Finish(w.req, 0);
+        gc_waiting_.pop_front();
+        progress++;
+        continue;
+      }
       if (!PlaceWrite(w, true, w.gc_source)) break;
       gc_waiting_.pop_front();
       progress++;
@@ -779,12 +791,7 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
   Stripe& st = stripes_[s];
   st.claimed |= 1u << i;
   st.pending_writes++;
-  // A GC relocation is the same version of the chunk as its source, so it
-  // keeps the source's sequence number (map and tags alike). A fresh one
-  // would rank it above a user write of the chunk placed while the
-  // relocation was being read, and the map, or a recovery, would keep the
-  // old data when the relocation completed first.
-  uint64_t seq = gc_source != kUnmapped ? slot_seq_[gc_source] : NextSeq();
+  uint64_t seq = NextSeq();
   uint64_t slot = s * geo_.k + i;
   slot_lc_[slot] = lc;
   slot_seq_[slot] = seq;

@@ -10,10 +10,11 @@
 // groups while open. Per physical slot (stripe * k + index): the logical
 // chunk and the write sequence number. Per logical chunk: its slot (l2p).
 //
-// Ordering: every user chunk write gets a fresh sequence number, which also
-// goes into its tag; the map keeps the newest completed write of each chunk,
-// so completion order does not matter and recovery can use the same rule.
-// A GC relocation keeps its source's number: it is the same version.
+// Ordering: every chunk write gets a fresh sequence number, which also goes
+// into its tag; the map keeps the newest completed write of each chunk, so
+// completion order does not matter and recovery can use the same rule.
+// Array GC never places a relocation of a chunk that has a user write in
+// flight (or that a user write replaced since the relocation's read).
 // Array GC never relocates a chunk that has a user write in flight.
 #ifndef SALIX_HOST_ARRAY_ENGINE_H
 #define SALIX_HOST_ARRAY_ENGINE_H
