@@ -56,21 +56,17 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
   stripes_.resize(geo_.stripes);
   free_stripes_.Reset(geo_.stripes);
   writes_in_flight_.assign(geo_.logical_chunks, 0);
-  max_run_ = geo_.k;
+  max_transfer_chunks_ = ~0u;
   for (Device* d : members) {
     if (d == nullptr || d->info().max_transfer_bytes == 0) continue;
-    max_run_ = std::min<unsigned>(max_run_,
-                                  d->info().max_transfer_bytes / geo_.chunk_bytes);
+    max_transfer_chunks_ = std::min<unsigned>(
+        max_transfer_chunks_, d->info().max_transfer_bytes / geo_.chunk_bytes);
   }
-  max_run_ = std::max(1u, max_run_);
-  // Band runs: R stripes within a band, R groups per extent, and the
-  // backup command (R * k chunks) within every member's transfer limit.
-  uint64_t band = std::min<uint64_t>({kMaxBandRun, geo_.rotation, geo_.groups});
-  for (Device* d : members) {
-    if (d == nullptr || d->info().max_transfer_bytes == 0) continue;
-    band = std::min<uint64_t>(
-        band, d->info().max_transfer_bytes / (uint64_t{geo_.k} * geo_.chunk_bytes));
-  }
+  max_transfer_chunks_ = std::max(1u, max_transfer_chunks_);
+  max_run_ = std::min(geo_.k, max_transfer_chunks_);
+  // Band runs: R stripes within a band, R groups per extent (their
+  // commands are split at the members' transfer limit).
+  const uint64_t band = std::min<uint64_t>({kMaxBandRun, geo_.rotation, geo_.groups});
   max_band_ = band >= 2 ? static_cast<unsigned>(std::bit_floor(band)) : 0;
   slot_lc_.assign(geo_.stripes * geo_.k, 0);
   slot_seq_.assign(geo_.stripes * geo_.k, 0);
@@ -386,6 +382,10 @@ size_t Engine::Poll(unsigned wait_us) {
       progress++;
     }
     while (!waiting_.empty()) {
+      if (waiting_.front().band && PlaceGathered()) {
+        progress++;
+        continue;
+      }
       if (!PlacePending(waiting_.front())) break;
       waiting_.pop_front();
       progress++;
@@ -453,7 +453,9 @@ bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
     // now so that it overlaps this one (the engine's costliest cache miss).
     __builtin_prefetch(&l2p_[lc]);
     PendingWrite w{r, lc, d, kUnmapped, run, band != 0};
-    if (!waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
+    // A band write waits for the next Poll, where it is placed together
+    // with the band writes that continue it (PlaceGathered).
+    if (w.band || !waiting_.empty() || !PlacePending(w)) waiting_.push_back(w);
     c += run;
   }
   return true;
@@ -533,8 +535,10 @@ bool Engine::OpenStripe(bool for_gc) {
 bool Engine::PlacePending(PendingWrite& w) {
   const bool healthy = alive_count() == n_ && !rebuild_;
   if (w.band) {
-    if (healthy && PlaceBand(w)) return true;
-    w.band = false;  // runs of max_run_ chunks instead
+    // Band writes are placed from waiting_ only (SubmitWrite): w is its
+    // first. Alone; when that fails, as runs of max_run_ chunks.
+    w.band = false;
+    if (healthy && PlaceBand(1, w.run / geo_.k)) return true;
   }
   if (w.run == 1) return PlaceWrite(w, false, kUnmapped);
   // Degraded or rebuilding: a fresh stripe may have slots that are never
@@ -557,8 +561,33 @@ unsigned Engine::BandStripes(uint64_t chunks) const {
   return fit >= 2 ? static_cast<unsigned>(std::bit_floor(fit)) : 0;
 }
 
-bool Engine::PlaceBand(const PendingWrite& w) {
-  const unsigned R = w.run / geo_.k;
+bool Engine::PlaceGathered() {
+  if (alive_count() != n_ || rebuild_) return false;
+  // Sequential writes, a queue of them in flight (fio's 64 KiB job): each
+  // alone is a band run of a few stripes with one command per member; taken
+  // together the run is longer and each data member's piece is one whole
+  // write's buffer (R = 4 x 64 KiB / 16 KiB stripes = 16: a command per
+  // write per member instead of k + m per write).
+  const unsigned k = geo_.k;
+  size_t n = 0;
+  uint64_t chunks = 0;
+  while (n < waiting_.size() && waiting_[n].band &&
+         (n == 0 || waiting_[n].lc == waiting_[n - 1].lc + waiting_[n - 1].run) &&
+         chunks + waiting_[n].run <= uint64_t{max_band_} * k) {
+    chunks += waiting_[n++].run;
+  }
+  // A band write is k * 2^x chunks; so is some prefix of them.
+  unsigned R = BandStripes(chunks);
+  while (uint64_t{R} * k != chunks) {
+    chunks -= waiting_[--n].run;
+    R = BandStripes(chunks);
+  }
+  if (n < 2 || !PlaceBand(n, R)) return false;
+  waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+  return true;
+}
+
+bool Engine::PlaceBand(size_t n, unsigned R) {
   if (rebuild_final()) return false;
   if (free_stripes_.size() <= geo_.n() + R) return false;  // GC headroom
   const uint64_t s0 = free_stripes_.TakeRun(R, 1, geo_.rotation);
@@ -577,13 +606,12 @@ bool Engine::PlaceBand(const PendingWrite& w) {
     }
     extent[j] = static_cast<uint32_t>(g);
   }
-  WriteBand(s0, extent, w);
+  WriteBand(s0, extent, n, R);
   return true;
 }
 
-void Engine::WriteBand(uint64_t s0, const uint32_t* extent, const PendingWrite& w) {
+void Engine::WriteBand(uint64_t s0, const uint32_t* extent, size_t n, unsigned R) {
   const unsigned k = geo_.k;
-  const unsigned R = w.run / k;
   const uint16_t full = static_cast<uint16_t>((1u << k) - 1);
   for (unsigned x = 0; x < R; x++) {
     Stripe& st = stripes_[s0 + x];
@@ -602,43 +630,66 @@ void Engine::WriteBand(uint64_t s0, const uint32_t* extent, const PendingWrite& 
     members_[geo_.ParityMember(s0, j)].extent_users[extent[j]] = static_cast<uint8_t>(R);
   }
   const uint64_t seq = NextSeq();  // one for the run: its chunks differ in lc
+  const uint32_t lc0 = waiting_[0].lc;
   band_runs_++;
-  band_run_chunks_ += w.run;
+  band_run_chunks_ += R * k;
   BandOp* band = band_pool_.Get();
   band->stripes = R;
-  band->pending = k + geo_.m;
+  band->pending = 0;
   const unsigned copies = 1 + geo_.m;  // healthy: every member alive
-  for (unsigned c = 0; c < R * k; c++) {
-    const unsigned i = c / R, x = c % R;
-    const uint64_t s = s0 + x;
-    const uint64_t slot = s * k + i;
-    slot_lc_[slot] = w.lc + c;
-    slot_seq_[slot] = seq;
-    WriteOp* op = write_pool_.Get();
-    *op = WriteOp{s, slot, seq, kUnmapped, w.req, w.lc + c, i, copies, 0, false};
-    band->ops[c] = op;
+  for (size_t w = 0, c = 0; w < n; w++) {
+    for (unsigned y = 0; y < waiting_[w].run; y++, c++) {
+      const unsigned i = static_cast<unsigned>(c / R), x = static_cast<unsigned>(c % R);
+      const uint64_t s = s0 + x;
+      const uint64_t slot = s * k + i;
+      slot_lc_[slot] = lc0 + static_cast<uint32_t>(c);
+      slot_seq_[slot] = seq;
+      WriteOp* op = write_pool_.Get();
+      *op = WriteOp{s, slot, seq, kUnmapped, waiting_[w].req, lc0 + static_cast<uint32_t>(c),
+                    i, copies, 0, false};
+      band->ops[c] = op;
+    }
   }
-  // Data index i: chunks i * R .. i * R + R - 1 of the buffer, side by side
-  // on its member (the stripes of a band share their members' roles).
+  // Sends chunks [first, first + count) of the run to member p at lba, one
+  // uncopied command per write's buffer they lie in (and per transfer
+  // limit).
+  auto send = [&](unsigned p, uint64_t lba, unsigned first, unsigned count, ChunkTag tag,
+                  bool data_tag) {
+    unsigned w = 0, start = 0;  // waiting_[w] holds run chunks start.. of the run
+    while (start + waiting_[w].run <= first) start += waiting_[w++].run;
+    for (unsigned c = first; c < first + count;) {
+      const unsigned len =
+          std::min({first + count, start + waiting_[w].run, c + max_transfer_chunks_}) - c;
+      DeviceCommand cmd =
+          Rw(SALIX_IO_WRITE, lba + uint64_t{c - first} * geo_.chunk_blocks,
+             geo_.chunk_blocks * len,
+             const_cast<uint8_t*>(waiting_[w].data) + uint64_t{c - start} * geo_.chunk_bytes,
+             geo_.chunk_bytes * len);
+      if (data_tag) {
+        // The piece names its first stripe and that stripe's chunk.
+        tag.value = lc0 + c;
+        tag.stripe = static_cast<uint32_t>(s0 + c % R);
+      }
+      SetTag(&cmd, tag);
+      band->pending++;
+      IssueDirect(p, cmd, [this, band, c, len](const DeviceCompletion& done) {
+        BandChunksWritten(band, c, len, done);
+      });
+      c += len;
+      if (c == start + waiting_[w].run) start += waiting_[w++].run;
+    }
+  };
+  // Data index i: chunks i * R .. i * R + R - 1 of the run, side by side on
+  // its member (the stripes of a band share their members' roles).
   for (unsigned i = 0; i < k; i++) {
-    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.DataLba(s0), geo_.chunk_blocks * R,
-                           const_cast<uint8_t*>(w.data) + uint64_t{i} * R * geo_.chunk_bytes,
-                           geo_.chunk_bytes * R);
-    SetTag(&cmd, {TagKind::kData, i, seq, w.lc + i * R, static_cast<uint32_t>(s0)});
-    IssueDirect(geo_.DataMember(s0, i), cmd, [this, band, i](const DeviceCompletion& c) {
-      BandChunksWritten(band, i * band->stripes, band->stripes, c);
-    });
+    send(geo_.DataMember(s0, i), geo_.DataLba(s0), i * R, R,
+         {TagKind::kData, i, seq, 0, 0}, true);
   }
-  // The backups: the whole buffer, in order, into each parity member's extent.
+  // The backups: the whole run, in order, into each parity member's extent.
   const unsigned log2r = static_cast<unsigned>(std::countr_zero(R));
   for (unsigned j = 0; j < geo_.m; j++) {
-    DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.BackupLba(extent[j], 0),
-                           geo_.chunk_blocks * R * k, const_cast<uint8_t*>(w.data),
-                           geo_.chunk_bytes * R * k);
-    SetTag(&cmd, {TagKind::kBackupRun, log2r, seq, w.lc, static_cast<uint32_t>(s0)});
-    IssueDirect(geo_.ParityMember(s0, j), cmd, [this, band](const DeviceCompletion& c) {
-      BandChunksWritten(band, 0, band->stripes * geo_.k, c);
-    });
+    send(geo_.ParityMember(s0, j), geo_.BackupLba(extent[j], 0), 0, R * k,
+         {TagKind::kBackupRun, log2r, seq, lc0, static_cast<uint32_t>(s0)}, false);
   }
 }
 

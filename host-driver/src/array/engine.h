@@ -205,10 +205,16 @@ class Engine final : public Array {
   bool PlacePending(PendingWrite& w);
   bool PlaceRun(const PendingWrite& w);
   void WriteRun(uint64_t s, const PendingWrite& w);
-  // A band run: false (nothing taken) when R consecutive free stripes of
-  // one band, or an extent on a parity member, cannot be had.
-  bool PlaceBand(const PendingWrite& w);
-  void WriteBand(uint64_t s0, const uint32_t* extent, const PendingWrite& w);
+  // A band run over waiting_'s first n writes (band writes of consecutive
+  // logical chunks, together R * k chunks): false (nothing taken) when R
+  // consecutive free stripes of one band, or an extent on a parity member,
+  // cannot be had.
+  bool PlaceBand(size_t n, unsigned R);
+  void WriteBand(uint64_t s0, const uint32_t* extent, size_t n, unsigned R);
+  // Places the band writes at the front of waiting_ that continue each
+  // other as one band run, and takes them off; false when they cannot be
+  // placed together (the caller places the first on its own).
+  bool PlaceGathered();
   void BandChunksWritten(BandOp* band, unsigned first, unsigned count,
                          const DeviceCompletion& c);
   // Stripes of a band run for a write of 'chunks' chunks: a power of two
@@ -322,8 +328,10 @@ class Engine final : public Array {
   // Longest run: k, or fewer when a member's transfer limit is smaller
   // (1: no runs).
   unsigned max_run_ = 1;
-  // Longest band run in stripes (kMaxBandRun, the rotation, the groups and
-  // the members' transfer limit allow): 0 or 1 = none.
+  // The members' smallest transfer limit, in chunks.
+  unsigned max_transfer_chunks_ = 1;
+  // Longest band run in stripes (kMaxBandRun, the rotation and the groups
+  // allow; its commands are split at max_transfer_chunks_): 0 or 1 = none.
   unsigned max_band_ = 0;
   std::vector<Request*> deferred_acks_;
   bool superblock_writing_ = false;

@@ -292,7 +292,10 @@ TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band
   // write coalescing on, the chunk writes that wait for a busy member also
   // go out merged (coalescer.h), as a gather list or copied into one buffer
   // (what the members say they prefer). With rotation 16 the long write is
-  // one band run (layout.h): one command per member, nothing to merge.
+  // one band run (layout.h): one command per member, nothing to merge; so
+  // are four 16-chunk requests submitted together (gathered at Poll), with
+  // a data member's piece being one request's buffer and the backups one
+  // command per request.
   unsigned mm = GENERATE(1u, 2u);
   bool gather = GENERATE(true, false);
   auto commands = [](Array* a) {
@@ -303,8 +306,10 @@ TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band
   std::vector<uint8_t> buf(64 * 4096);
   for (size_t b = 0; b < buf.size(); b++) buf[b] = static_cast<uint8_t>(b * 7 + b / 4096);
   auto fn = [](void* p, int r) { *static_cast<int*>(p) = r; };
-  // Device commands of the 64 chunks written as singles or as one request.
-  auto run = [&](bool coalesce, bool singles, uint32_t rotation, uint64_t* merged) {
+  // Device commands of the 64 chunks written as 'requests' requests, all
+  // submitted before the first Poll; *runs: the band runs.
+  auto run = [&](bool coalesce, unsigned requests, uint32_t rotation, uint64_t* merged,
+                 uint64_t* runs = nullptr) {
     auto m = MakeMembers(4 + mm);
     for (auto& d : m) d->SetCheapSegments(gather);
     ArrayOptions opts = Opts(4, mm);
@@ -312,20 +317,16 @@ TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band
     auto a = Create(m, opts);
     a->SetWriteCoalescing(coalesce);
     uint64_t before = commands(a.get());
-    std::vector<int> res(64, 1);
-    if (singles) {
-      for (unsigned c = 0; c < 64; c++) {
-        REQUIRE(a->SubmitWrite(uint64_t{c} * 4096, 4096, buf.data() + c * 4096, fn,
-                               &res[c]));
-      }
-    } else {
-      REQUIRE(a->SubmitWrite(0, 64 * 4096, buf.data(), fn, &res[0]));
-      res.resize(1);
+    std::vector<int> res(requests, 1);
+    const uint32_t len = 64 / requests * 4096;
+    for (unsigned q = 0; q < requests; q++) {
+      REQUIRE(a->SubmitWrite(uint64_t{q} * len, len, buf.data() + q * len, fn, &res[q]));
     }
     while (a->in_flight() > 0) a->Poll(0);
     for (int r : res) REQUIRE(r == 0);
     const uint64_t n = commands(a.get()) - before;
     *merged = a->Status().coalesced_writes;
+    if (runs != nullptr) *runs = a->Status().band_runs;
     // And it reads back (from the data chunks, then after a crash and
     // recovery from their tags: merged writes tagged every chunk, a band
     // run's pieces and backups one tag per command).
@@ -348,14 +349,17 @@ TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band
     return n;
   };
   uint64_t merged_off = 0, merged_singles = 0, merged_one = 0, merged_band = 0, unused = 0;
-  const uint64_t singles_off = run(false, true, 1, &merged_off);
-  const uint64_t one_off = run(false, false, 1, &unused);
-  const uint64_t singles_on = run(true, true, 1, &merged_singles);
-  const uint64_t one_on = run(true, false, 1, &merged_one);
-  const uint64_t band = run(true, false, 16, &merged_band);
+  uint64_t merged_gathered = 0, band_runs = 0, gathered_runs = 0;
+  const uint64_t singles_off = run(false, 64, 1, &merged_off);
+  const uint64_t one_off = run(false, 1, 1, &unused);
+  const uint64_t singles_on = run(true, 64, 1, &merged_singles);
+  const uint64_t one_on = run(true, 1, 1, &merged_one);
+  const uint64_t band = run(true, 1, 16, &merged_band, &band_runs);
+  const uint64_t gathered = run(true, 4, 16, &merged_gathered, &gathered_runs);
   INFO("coalescing off: singles " << singles_off << " commands, one request " << one_off
                                   << "; on: " << singles_on << " and " << one_on
-                                  << "; band run " << band);
+                                  << "; band run " << band << ", four requests gathered "
+                                  << gathered);
   CHECK(merged_off == 0);
   // 64 data writes either way; backups 64 * m against 16 * m.
   CHECK(singles_off - one_off >= 48 * mm);
@@ -368,7 +372,15 @@ TEST_CASE("Writes spanning many chunks go out as few commands, merged or as band
   // Band run: 4 + m writes and m Parity Computes (SSTEP 1, 16 stripes),
   // then the stripe table and the backups' deallocation; nothing merged.
   CHECK(merged_band == 0);
+  CHECK(band_runs == 1);
   CHECK(band * 2 <= one_on);
+  // Gathered: the same one run, its backups one command per request (the
+  // single request's backup is split at the members' transfer limit, 128
+  // KiB here: 2 commands), so at most 3 * m commands more.
+  CHECK(merged_gathered == 0);
+  CHECK(gathered_runs == 1);
+  CHECK(gathered > band);
+  CHECK(gathered <= band + 3 * mm);
 }
 
 TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {
@@ -394,19 +406,26 @@ TEST_CASE("Multi-chunk writes survive member failures and engine crashes") {
   // The engine dies the moment a long write is acknowledged: its stripes
   // are not converted, not in the stripe table, so recovery finds them only
   // through the tags of its backups (a band run of 2 stripes: 2k chunks).
-  uint64_t band_runs = 0;
-  for (int round = 0; round < 3; round++) {
+  // Odd rounds write four such requests back to back, gathered into one
+  // run of 8 stripes: the first acknowledged may be any of them, the
+  // others' pieces and backups partly written when the members freeze.
+  uint64_t band_runs = 0, gathered_chunks = 0;
+  for (int round = 0; round < 4; round++) {
     o.set_on_write_ack([&] {
       for (auto& d : m) d->Freeze();
     });
     uint64_t acked = o.acked_writes();
-    o.Write(rng() % (o.blocks() - 2 * k), 2 * k);
+    const unsigned requests = round % 2 ? 4 : 1;
+    const uint64_t b = rng() % (o.blocks() - requests * 2 * k);
+    for (unsigned q = 0; q < requests; q++) o.Write(b + q * 2 * k, 2 * k);
     while (o.acked_writes() == acked) a->Poll(0);
     o.set_on_write_ack({});
     band_runs += a->Status().band_runs;
+    if (requests > 1) gathered_chunks += a->Status().band_run_chunks;
     crash_and_reopen();
   }
-  CHECK(band_runs >= 3);
+  CHECK(band_runs >= 4);
+  CHECK(gathered_chunks == 2 * 4 * 2 * k);  // two rounds, one run of 8k chunks each
   for (int round = 0; round < 3; round++) {
     unsigned stop = 100 + rng() % 600;
     unsigned when = rng() % stop;
