@@ -319,7 +319,13 @@ static int salix_invalidate(struct thread_data *td, struct fio_file *f)
 struct ioengine_ops ioengine = {
 	.name = "salix",
 	.version = FIO_IOOPS_VERSION,
-	.flags = FIO_DISKLESSIO | FIO_NOEXTEND | FIO_NODISKUTIL,
+	/*
+	 * FIO_MEMALIGN | FIO_RAWIO (as fio's io_uring_cmd engine): page-aligned
+	 * I/O buffers, as with --direct=1, so that a buffer of whole pages is
+	 * mapped as whole pages by the passthrough commands carrying it.
+	 */
+	.flags = FIO_DISKLESSIO | FIO_NOEXTEND | FIO_NODISKUTIL | FIO_MEMALIGN |
+		 FIO_RAWIO,
 	.setup = salix_setup,
 	.init = salix_init,
 	.post_init = salix_post_init,
