@@ -62,7 +62,7 @@ for t in "$SALIX_ROOT"/tests/vm/*.sh; do
     failed_names+=("vm/$name")
     # The failed checks with their output, then the launcher's last words
     # (its error and the console's tail).
-    { grep -a -A21 '^CHECK FAIL' "$out" | head -n 80; echo "    ..."; tail -n 40 "$out"; } \
+    { grep -a -A21 '^CHECK FAIL' "$out" | head -n 80; echo "    ..."; tail -n 150 "$out"; } \
       >"$digests/vm-$name"
   fi
   rm -f "$out"
