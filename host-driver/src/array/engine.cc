@@ -576,15 +576,22 @@ bool Engine::PlaceGathered() {
          chunks + waiting_[n].run <= uint64_t{max_band_} * k) {
     chunks += waiting_[n++].run;
   }
-  // A band write is k * 2^x chunks; so is some prefix of them.
-  unsigned R = BandStripes(chunks);
-  while (uint64_t{R} * k != chunks) {
-    chunks -= waiting_[--n].run;
-    R = BandStripes(chunks);
+  // A band write is k * 2^x chunks; so is some prefix of them. When R
+  // stripes in a row cannot be had (free stripes scattered by array GC),
+  // a shorter prefix may still find a run.
+  auto shorten = [&] {
+    do {
+      chunks -= waiting_[--n].run;
+    } while (n > 0 && uint64_t{BandStripes(chunks)} * k != chunks);
+  };
+  if (uint64_t{BandStripes(chunks)} * k != chunks) shorten();
+  for (; n >= 2; shorten()) {
+    if (PlaceBand(n, BandStripes(chunks))) {
+      waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
+      return true;
+    }
   }
-  if (n < 2 || !PlaceBand(n, R)) return false;
-  waiting_.erase(waiting_.begin(), waiting_.begin() + static_cast<std::ptrdiff_t>(n));
-  return true;
+  return false;
 }
 
 bool Engine::PlaceBand(size_t n, unsigned R) {
@@ -635,7 +642,7 @@ void Engine::WriteBand(uint64_t s0, const uint32_t* extent, size_t n, unsigned R
   band_run_chunks_ += R * k;
   BandOp* band = band_pool_.Get();
   band->stripes = R;
-  band->pending = 0;
+  band->pending = 1;  // until every command is out (released at the end)
   const unsigned copies = 1 + geo_.m;  // healthy: every member alive
   for (size_t w = 0, c = 0; w < n; w++) {
     for (unsigned y = 0; y < waiting_[w].run; y++, c++) {
@@ -691,6 +698,7 @@ void Engine::WriteBand(uint64_t s0, const uint32_t* extent, size_t n, unsigned R
     send(geo_.ParityMember(s0, j), geo_.BackupLba(extent[j], 0), 0, R * k,
          {TagKind::kBackupRun, log2r, seq, lc0, static_cast<uint32_t>(s0)}, false);
   }
+  if (--band->pending == 0) band_pool_.Put(band);
 }
 
 void Engine::BandChunksWritten(BandOp* band, unsigned first, unsigned count,
