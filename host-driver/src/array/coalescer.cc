@@ -55,11 +55,17 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   // Page-aligned, so that Linux can map the list and the (page-aligned)
   // chunks as they are; a gap inside a page would make it copy them all.
   const uint64_t room = list + (gather_ ? 0 : bytes);
-  b->buffer.assign(room + kPage, 0);  // the list's padding must be zero
+  // The buffer keeps its size between uses and only the list's padding is
+  // zeroed: the tags and the data overwrite the rest. (Zeroing all of it
+  // cost more than the copies: glibc's memset of tens of KiB is rep stosb,
+  // ~10x slower than a vector loop under TCG, ~28 us per 4 KiB array write.)
+  if (b->buffer.size() < room + kPage) b->buffer.resize(room + kPage);
   auto base = reinterpret_cast<uintptr_t>(b->buffer.data());
   uint8_t* tag_out = b->buffer.data() + ((kPage - base % kPage) % kPage);
   uint8_t* const start = tag_out;
   uint8_t* data_out = start + list;
+  const uint64_t tag_bytes = tags * sizeof(salix_host_tag);
+  std::memset(start + tag_bytes, 0, list - tag_bytes);
   b->segments.clear();
   b->segments.push_back({tag_out, list});
   b->parts.clear();
