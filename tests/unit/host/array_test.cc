@@ -145,16 +145,7 @@ TEST_CASE("The map is rebuilt after the engine crashes at a random point") {
   for (int round = 0; round < 3; round++) {
     unsigned stop = 200 + rng() % 1500;
     o.Run(stop, 32, 0, {}, /*drain=*/false);
-    for (auto& d : m) d->Crash();  // requests still in flight
-    o.Crash();
-    a.reset();  // the engine's memory is gone
-    auto b = OpenArray(Ptrs(m));
-    INFO((b.ok() ? std::string() : b.error().message));
-    REQUIRE(b.ok());
-    a = std::move(b.value());
-    o.set_array(a.get());
-    o.VerifyAll(/*crashed=*/true);
-    CheckClean(o, seed);
+    CrashAndReopen(m, o, a, seed);  // requests still in flight
   }
 }
 
