@@ -159,17 +159,9 @@ TEST_CASE("A crash after a member died recovers the map from the stripe table") 
   o.Run(2400, 32, 0, [&](unsigned op) {
     if (op == 1200) m[victim]->Kill();
   }, /*drain=*/false);
-  for (auto& d : m) d->Crash();
-  o.Crash();
-  a.reset();
   // The dead member is given too: it answers every command with an error
   // and must count as missing.
-  auto b = OpenArray(Ptrs(m));
-  INFO((b.ok() ? std::string() : b.error().message));
-  REQUIRE(b.ok());
-  o.set_array(b.value().get());
-  o.VerifyAll(true);
-  CheckClean(o, seed);
+  CrashAndReopen(m, o, a, seed);
 }
 
 TEST_CASE("Rebuild onto a spare restores full redundancy") {
