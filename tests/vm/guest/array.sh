@@ -51,9 +51,12 @@ took "first verified write pass"
 # Fail member 2 while fio writes: the engine marks it failed and carries on.
 # The fault comes once fio's progress line shows the job at least 10% done
 # and still writing ([w(1)]; the percentage counts the write and the verify
-# phases), whatever the machine's speed.
+# phases), whatever the machine's speed. The writes are held to 1500 per
+# second (reads unlimited) so that the write phase lasts at least 8 s even
+# on a fast machine: unthrottled it can finish in about a second, before
+# fio prints its first progress line (CI, session 8: 8171 IOPS, 1.3 s).
 : >/tmp/fio-fail.log
-fio $job --members=$(colon $members) --eta=always --eta-interval=250ms \
+fio $job --members=$(colon $members) --rate_iops=,1500 --eta=always --eta-interval=250ms \
   >>/tmp/fio-fail.log 2>&1 &
 fio_pid=$!
 write_percent() {
