@@ -2,10 +2,12 @@
 # array-vs-md: the Salix array against Linux md RAID-5 over the same five
 # salix-nvme SSDs, in one VM (guest side: guest-array-vs-md.sh).
 #   tests/bench/array-vs-md.sh [--runtime SECONDS] [--configs "salix-device md"]
-#                              [--append KERNEL-ARGS]      (./salix bench array-vs-md)
+#                              [--append KERNEL-ARGS] [--ssd-opts 'k=v,...']
+#                                                          (./salix bench array-vs-md)
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
-# --append adds guest kernel arguments. --configs picks of salix-device,
+# --append adds guest kernel arguments, --ssd-opts salix-nvme properties
+# for all five devices (after size=512M,personality=nossd; e.g. poll-us=0). --configs picks of salix-device,
 # salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
 # write, the engine before write coalescing), salix-device-fixed (fio
 # --fixedbufs=1: registered buffers), salix-device-sqpoll (fio
@@ -22,12 +24,14 @@ set -euo pipefail
 runtime=10
 configs="salix-device salix-device-nocoalesce salix-host md"
 append=()
+ssd_opts=size=512M,personality=nossd
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runtime) runtime=$2; shift ;;
     --configs) configs=$2; shift ;;
     --append) append=(--append "$2"); shift ;;
-    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS)" >&2
+    --ssd-opts) ssd_opts=$ssd_opts,$2; shift ;;
+    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,...)" >&2
        exit 2 ;;
   esac
   shift
@@ -43,16 +47,17 @@ trap 'rm -rf "$work"' EXIT
 echo "$runtime" >"$work/runtime"
 echo "$configs" >"$work/configs"
 log=${SALIX_BENCH_LOG:-$work/array-vs-md.log}
-echo "[bench] array-vs-md: booting one VM with 5 SSDs (runtime ${runtime}s per job; configs: $configs)" >&2
+echo "[bench] array-vs-md: booting one VM with 5 SSDs ($ssd_opts; runtime ${runtime}s per job; configs: $configs)" >&2
 "$SALIX_ROOT/images/salix-vm" --qemu "$SALIX_QEMU" --guest "$SALIX_GUEST" \
-  --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts size=512M,personality=nossd \
+  --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts "$ssd_opts" \
   "${append[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
   --job-file "$work/runtime:/salix/runtime" --job-file "$work/configs:/salix/configs" \
   --log "$log" --timeout 1800 >/dev/null
 
-python3 - "$log" "$runtime" "$configs" "${append[*]:-}" <<'PY'
+python3 - "$log" "$runtime" "$configs" "${append[*]:-}" "${ssd_opts#size=512M,personality=nossd}" <<'PY'
 import json, re, sys
 log, runtime, configs, append = open(sys.argv[1], errors="replace").read(), sys.argv[2], sys.argv[3].split(), sys.argv[4]
+ssd_opts = sys.argv[5].lstrip(",")
 HZ = 100  # USER_HZ of /proc/stat
 
 def cpu(line):
@@ -191,5 +196,6 @@ for job, goal in goals.items():
               f"goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
 extra = "" if configs == ["salix-device", "salix-device-nocoalesce", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
+extra += f" --ssd-opts {ssd_opts}" if ssd_opts else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY

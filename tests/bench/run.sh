@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: ./salix bench [nvme-vs-builtin|ftl-latency|array-vs-md|all]
-# [--runtime SECONDS] (default all, in that order).
+# [--runtime SECONDS] (default all, in that order). array-vs-md also takes
+# --configs, --append and --ssd-opts (see tests/bench/array-vs-md.sh).
 #
 # nvme-vs-builtin: one VM with one salix-nvme SSD (personality nossd, RAM) and
 # QEMU's built-in nvme device backed by a file in /dev/shm (RAM); the same fio
@@ -22,11 +23,13 @@ set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}"
 names=()
 runtime=10
+array_args=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     nvme-vs-builtin | ftl-latency | array-vs-md) names+=("$1") ;;
     all) names+=(nvme-vs-builtin ftl-latency array-vs-md) ;;
     --runtime) runtime=$2; shift ;;
+    --configs | --append | --ssd-opts) array_args+=("$1" "$2"); shift ;;
     *) echo "unknown benchmark argument '$1' (see tests/bench/run.sh)" >&2; exit 2 ;;
   esac
   shift
@@ -172,6 +175,6 @@ for n in "${names[@]}"; do
   case $n in
     nvme-vs-builtin) bench_nvme_vs_builtin ;;
     ftl-latency) bench_ftl_latency ;;
-    array-vs-md) "$SALIX_ROOT/tests/bench/array-vs-md.sh" --runtime "$runtime" ;;
+    array-vs-md) "$SALIX_ROOT/tests/bench/array-vs-md.sh" --runtime "$runtime" "${array_args[@]}" ;;
   esac
 done

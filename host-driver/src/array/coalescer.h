@@ -60,6 +60,10 @@ class Coalescer {
   struct Batch {
     std::vector<uint8_t> buffer;   // the tag list (zero-padded), then the
                                    // data when it is copied
+    // Bytes [zero_from, zero_to) after the buffer's page-aligned start are
+    // known to be zero (the last list's padding), so the next list zeroes
+    // only what its padding does not share with it.
+    uint64_t zero_from = 0, zero_to = 0;
     std::vector<iovec> segments;   // else: the tag list, each part's data
     std::vector<IoDone> parts;
   };
