@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -27,8 +28,10 @@ Result<std::unique_ptr<BackingMemory>, std::string> BackingMemory::CreateRam(
     return Err(fmt::format("size: cannot reserve {} bytes of RAM: {}", bytes,
                            std::strerror(errno)));
   }
-  return std::unique_ptr<BackingMemory>(
+  std::unique_ptr<BackingMemory> m(
       new BackingMemory(static_cast<uint8_t*>(p), bytes, -1));
+  m->pagemap_fd_ = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  return m;
 }
 
 Result<std::unique_ptr<BackingMemory>, std::string> BackingMemory::OpenFile(
@@ -71,6 +74,30 @@ Result<std::unique_ptr<BackingMemory>, std::string> BackingMemory::OpenFile(
 BackingMemory::~BackingMemory() {
   munmap(data_, size_);
   if (fd_ >= 0) close(fd_);
+  if (pagemap_fd_ >= 0) close(pagemap_fd_);
+}
+
+void BackingMemory::PagesWithData(uint64_t offset, uint64_t len,
+                                  std::vector<uint8_t>* out) const {
+  out->clear();
+  if (len == 0) return;
+  const uint64_t first = offset / kPage;
+  out->assign((offset + len - 1) / kPage - first + 1, 1);
+  if (fd_ >= 0 || pagemap_fd_ < 0) return;
+  // pagemap: one 64-bit entry per virtual page; bit 63 present, bit 62
+  // swapped. A short read leaves the rest at "may hold data".
+  const uint64_t vpage = reinterpret_cast<uintptr_t>(data_) / kPage + first;
+  uint64_t entries[512];
+  for (size_t i = 0; i < out->size();) {
+    const size_t n = std::min<size_t>(std::size(entries), out->size() - i);
+    const auto want = static_cast<ssize_t>(n * sizeof(entries[0]));
+    if (pread(pagemap_fd_, entries, static_cast<size_t>(want),
+              static_cast<off_t>((vpage + i) * sizeof(entries[0]))) != want) {
+      return;
+    }
+    for (size_t j = 0; j < n; j++) (*out)[i + j] = (entries[j] >> 62) != 0;
+    i += n;
+  }
 }
 
 bool BackingMemory::Sync(uint64_t offset, uint64_t len) {

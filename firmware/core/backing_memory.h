@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 
@@ -48,6 +49,18 @@ class BackingMemory {
   bool SyncAll() { return Sync(0, size_); }
   // REQUIRES: offset + len <= size().
   void Discard(uint64_t offset, uint64_t len);
+  // One entry per 4 KiB page of [offset, offset + len), from the page that
+  // holds offset: 0 when the page is RAM that was never written since it
+  // was reserved or given back (neither present nor swapped, per
+  // /proc/self/pagemap), so it reads as zeroes; 1 when it may hold data
+  // (always for a file, and for RAM when pagemap cannot be read). Why:
+  // reading such a page only to find zeroes maps the shared zero page, and
+  // the next write to it then takes a copy-on-write fault with a TLB
+  // shootdown across every CPU running the process's threads (in QEMU, the
+  // vCPUs): the array engine's recovery asks for the tags of every block,
+  // so its first writes afterwards paid that on every page.
+  // REQUIRES: offset + len <= size().
+  void PagesWithData(uint64_t offset, uint64_t len, std::vector<uint8_t>* out) const;
 
  private:
   BackingMemory(uint8_t* data, uint64_t size, int fd)
@@ -56,6 +69,7 @@ class BackingMemory {
   uint8_t* data_;
   uint64_t size_;
   int fd_;  // -1 for RAM
+  int pagemap_fd_ = -1;  // /proc/self/pagemap, RAM only
 };
 
 }  // namespace salix

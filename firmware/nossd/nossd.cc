@@ -137,7 +137,13 @@ Status NossdPersonality::Format(unsigned index, bool erase) {
 IoResult NossdPersonality::ReadTags(const IoRequest& req,
                                    std::span<BlockTag> out) {
   const uint32_t lba = lba_size();
-  for (uint32_t i = 0; i < req.nlb && i < out.size(); i++) {
+  const uint64_t n = std::min<uint64_t>(req.nlb, out.size());
+  // An untagged block is mapped when it holds a nonzero byte; pages never
+  // written are not looked at (BackingMemory::PagesWithData says why).
+  constexpr uint64_t kPage = 4096;
+  memory_->PagesWithData(Offset(req.slba), n * lba, &pages_scratch_);
+  const uint64_t first_page = Offset(req.slba) / kPage;
+  for (uint64_t i = 0; i < n; i++) {
     const uint64_t b = req.slba + i;
     BlockTag t;
     if (auto e = tags_.Find(b)) {
@@ -145,8 +151,14 @@ IoResult NossdPersonality::ReadTags(const IoRequest& req,
       t.seq = e->seq;
       t.mapped = true;
     } else {
-      const uint8_t* d = memory_->data() + Offset(b);
-      t.mapped = std::any_of(d, d + lba, [](uint8_t x) { return x != 0; });
+      const uint64_t off = Offset(b);
+      bool may_hold_data = false;
+      for (uint64_t p = off / kPage; p <= (off + lba - 1) / kPage; p++) {
+        may_hold_data |= pages_scratch_[p - first_page] != 0;
+      }
+      const uint8_t* d = memory_->data() + off;
+      t.mapped = may_hold_data &&
+                 std::any_of(d, d + lba, [](uint8_t x) { return x != 0; });
     }
     out[i] = t;
   }

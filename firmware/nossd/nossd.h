@@ -84,6 +84,7 @@ class NossdPersonality final : public Personality {
   bool wce_ = true;
   std::vector<uint8_t> compare_buf_;  // reused by Compare
   TagExtents tags_;
+  std::vector<uint8_t> pages_scratch_;  // ReadTags: BackingMemory::PagesWithData
   uint64_t tag_seq_ = 1;
 };
 

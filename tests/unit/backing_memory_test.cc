@@ -2,7 +2,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/backing_memory.h"
 #include "test_util.h"
@@ -41,6 +43,39 @@ TEST_CASE("Discard makes a range read as zero, including ragged edges") {
     bool inside = i >= 100 && i < 100 + 3 * 4096 + 50;
     if ((mem.data()[i] == 0) != inside) FAIL("byte " << i);
   }
+}
+
+TEST_CASE("PagesWithData: RAM pages never written or given back report no data; "
+          "a file's pages always may hold data") {
+  constexpr uint64_t kPage = 4096;
+  auto m = BackingMemory::CreateRam(4 << 20);
+  REQUIRE(m.ok());
+  BackingMemory& mem = *m.value();
+  std::vector<uint8_t> pages;
+  mem.PagesWithData(0, mem.size(), &pages);
+  REQUIRE(pages.size() == mem.size() / kPage);
+  CHECK(std::count(pages.begin(), pages.end(), 1) == 0);
+
+  mem.data()[5 * kPage + 17] = 1;   // page 5
+  (void)*(volatile uint8_t*)(mem.data() + 9 * kPage);  // page 9: read only
+  mem.PagesWithData(3 * kPage + 100, 4 * kPage, &pages);  // pages 3..7
+  REQUIRE(pages.size() == 5);
+  CHECK(pages == std::vector<uint8_t>{0, 0, 1, 0, 0});
+  mem.PagesWithData(9 * kPage, 1, &pages);
+  // The zero page is mapped now: "may hold data" (it is then looked at).
+  CHECK(pages == std::vector<uint8_t>{1});
+
+  // Given back (a discard of >= kMinReleaseBytes): no data again.
+  mem.Discard(0, 2 << 20);
+  mem.PagesWithData(5 * kPage, kPage, &pages);
+  CHECK(pages == std::vector<uint8_t>{0});
+
+  std::string path = TempPath();
+  auto f = BackingMemory::OpenFile(path, 1 << 20);
+  REQUIRE(f.ok());
+  f.value()->PagesWithData(0, 1 << 20, &pages);
+  CHECK(std::count(pages.begin(), pages.end(), 1) == 256);
+  unlink(path.c_str());
 }
 
 TEST_CASE("A backing file is created sparse and keeps data across opens") {
