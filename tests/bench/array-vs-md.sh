@@ -7,7 +7,8 @@
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
 # --append adds guest kernel arguments, --ssd-opts salix-nvme properties
-# for all five devices (after size=512M,personality=nossd; e.g. poll-us=0). --configs picks of salix-device,
+# for all five devices (after size=512M,personality=nossd; e.g. poll-us=0).
+# --configs picks of salix-device,
 # salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
 # write, the engine before write coalescing), salix-device-fixed (fio
 # --fixedbufs=1: registered buffers), salix-device-sqpoll (fio
