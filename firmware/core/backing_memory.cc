@@ -13,7 +13,7 @@
 namespace salix {
 namespace {
 
-constexpr uint64_t kPage = 4096;
+constexpr uint64_t kPage = BackingMemory::kPageBytes;
 
 uint64_t AlignUp(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 uint64_t AlignDown(uint64_t v) { return v & ~(kPage - 1); }

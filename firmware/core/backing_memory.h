@@ -24,6 +24,7 @@ namespace salix {
 class BackingMemory {
  public:
   static constexpr uint64_t kMinReleaseBytes = 1 << 20;
+  static constexpr uint64_t kPageBytes = 4096;  // PagesWithData's unit
 
   // Errors are messages naming the config key ("size: ..." or
   // "backing-file: ...").

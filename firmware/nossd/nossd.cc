@@ -140,7 +140,7 @@ IoResult NossdPersonality::ReadTags(const IoRequest& req,
   const uint64_t n = std::min<uint64_t>(req.nlb, out.size());
   // An untagged block is mapped when it holds a nonzero byte; pages never
   // written are not looked at (BackingMemory::PagesWithData says why).
-  constexpr uint64_t kPage = 4096;
+  constexpr uint64_t kPage = BackingMemory::kPageBytes;
   memory_->PagesWithData(Offset(req.slba), n * lba, &pages_scratch_);
   const uint64_t first_page = Offset(req.slba) / kPage;
   for (uint64_t i = 0; i < n; i++) {
