@@ -3,11 +3,17 @@
 # salix-nvme SSDs, in one VM (guest side: guest-array-vs-md.sh).
 #   tests/bench/array-vs-md.sh [--runtime SECONDS] [--configs "salix-device md"]
 #                              [--append KERNEL-ARGS] [--ssd-opts 'k=v,...']
+#                              [--fio-args 'ARGS'] [--boots N] [--plot FILE.png]
 #                                                          (./salix bench array-vs-md)
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
 # --append adds guest kernel arguments, --ssd-opts salix-nvme properties
-# for all five devices (after size=512M,personality=nossd; e.g. poll-us=0).
+# for all five devices (after size=512M,personality=nossd; e.g. poll-us=0),
+# --fio-args fio options added to every job of every config (both sides,
+# e.g. --cpus_allowed=0). --boots N repeats the whole run in N VMs, one
+# after the other, and ends with a summary per job (each boot's ratio and
+# host steal, the median, how many boots met the goal); --plot draws every
+# job's IOPS against the host's steal during it (python3-matplotlib).
 # --configs picks of salix-device,
 # salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
 # write, the engine before write coalescing), salix-device-fixed (fio
@@ -19,24 +25,37 @@
 # fio's exec_prerun and exec_postrun, divided by the I/Os), split into user,
 # system and irq+softirq, with NVMe interrupts and context switches per I/O;
 # beside it the busy time per I/O over the whole fio run (array open and
-# sync included) and fio's own usr+sys per I/O.
+# sync included) and fio's own usr+sys per I/O. And the host's side of each
+# job's I/O phase: its CPUs' busy and steal share (the host's /proc/stat,
+# sampled twice a second here, matched to the guest's wall clock at fio's
+# exec_prerun / exec_postrun). Steal is CPU time the machine under this
+# host gave to someone else; the guest cannot see it (TCG), but every one
+# of its threads runs slower, and Salix's 4 KiB rate falls with it
+# (docs/BENCHMARKS.md).
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
 runtime=10
 configs="salix-device salix-device-nocoalesce salix-host md"
 append=()
 ssd_opts=size=512M,personality=nossd
+fio_args=""
+boots=1
+plot=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --runtime) runtime=$2; shift ;;
     --configs) configs=$2; shift ;;
     --append) append=(--append "$2"); shift ;;
     --ssd-opts) ssd_opts=$ssd_opts,$2; shift ;;
-    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,...)" >&2
+    --fio-args) fio_args=$2; shift ;;
+    --boots) boots=$2; shift ;;
+    --plot) plot=$2; shift ;;
+    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,..., --fio-args ARGS, --boots N, --plot FILE)" >&2
        exit 2 ;;
   esac
   shift
 done
+[[ $boots =~ ^[1-9][0-9]*$ ]] || { echo "array-vs-md: --boots wants a positive count, not '$boots'" >&2; exit 2; }
 for c in $configs; do
   case $c in salix-device | salix-device-nocoalesce | salix-device-fixed | salix-device-sqpoll | salix-host | md | md-sqpoll) ;;
     *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-nocoalesce, salix-device-fixed, salix-device-sqpoll, salix-host, md, md-sqpoll)" >&2
@@ -44,22 +63,45 @@ for c in $configs; do
   esac
 done
 work=$(mktemp -d /tmp/salix-bench-array.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+sampler=""
+trap '[[ -n $sampler ]] && kill "$sampler" 2>/dev/null; rm -rf "$work"' EXIT
+# The host's CPU counters, twice a second, for the whole VM run.
+while :; do echo "$(date +%s.%N) $(head -n 1 /proc/stat)"; sleep 0.5; done >"$work/host-stat" &
+sampler=$!
 echo "$runtime" >"$work/runtime"
 echo "$configs" >"$work/configs"
-log=${SALIX_BENCH_LOG:-$work/array-vs-md.log}
-echo "[bench] array-vs-md: booting one VM with 5 SSDs ($ssd_opts; runtime ${runtime}s per job; configs: $configs)" >&2
-"$SALIX_ROOT/images/salix-vm" --qemu "$SALIX_QEMU" --guest "$SALIX_GUEST" \
-  --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts "$ssd_opts" \
-  "${append[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
-  --job-file "$work/runtime:/salix/runtime" --job-file "$work/configs:/salix/configs" \
-  --log "$log" --timeout 1800 >/dev/null
-
-python3 - "$log" "$runtime" "$configs" "${append[*]:-}" "${ssd_opts#size=512M,personality=nossd}" <<'PY'
-import json, re, sys
+echo "$fio_args" >"$work/fio-args"
+report() { # log boot: one boot's table; its rows go to $work/rows.jsonl
+python3 - "$1" "$runtime" "$configs" "${append[*]:-}" "${ssd_opts#size=512M,personality=nossd}" \
+  "$work/host-stat" "$fio_args" "$2" "$work/rows.jsonl" <<'PY'
+import bisect, json, re, sys
 log, runtime, configs, append = open(sys.argv[1], errors="replace").read(), sys.argv[2], sys.argv[3].split(), sys.argv[4]
 ssd_opts = sys.argv[5].lstrip(",")
+fio_args = sys.argv[7]
+boot, rows_file = int(sys.argv[8]), sys.argv[9]
 HZ = 100  # USER_HZ of /proc/stat
+
+# The host's /proc/stat samples: (wall clock, [user nice system idle iowait
+# irq softirq steal]).
+host = []
+for line in open(sys.argv[6]):
+    f = line.split()
+    if len(f) >= 10 and f[1] == "cpu":
+        host.append((float(f[0]), [int(x) for x in f[2:10]]))
+
+def host_share(t0, t1):
+    """The host's busy and steal share between two guest wall-clock times
+    (whole seconds, so each end is off by up to a second), or None."""
+    if not host or t1 - t0 < 2:
+        return None
+    times = [t for t, _ in host]
+    a = host[min(bisect.bisect_left(times, t0), len(host) - 1)][1]
+    b = host[min(bisect.bisect_left(times, t1), len(host) - 1)][1]
+    d = [y - x for x, y in zip(a, b)]
+    total = sum(d)
+    if total <= 0:
+        return None
+    return (total - d[3] - d[4]) / total * 100, d[7] / total * 100
 
 def cpu(line):
     v = [int(x) for x in line.split()[1:]]
@@ -73,6 +115,8 @@ def snap(text, which):
         return None
     s = m.group(1)
     out = {"uptime": float(s.split()[0])}
+    wall = re.search(r"^WALL (\d+)", s, re.M)
+    out["wall"] = int(wall.group(1)) if wall else 0
     out.update(cpu(re.search(r"^cpu (.*)$", s, re.M).group(0)))
     out["ctxt"] = int(re.search(r"^ctxt (\d+)", s, re.M).group(1))
     nvme = 0
@@ -119,6 +163,7 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
     fio_us = (j["usr_cpu"] + j["sys_cpu"]) / 100 * (w["runtime"] / 1000) * 1e6 / ios
     a, b = snap(text, "postrun"), snap(text, "prerun")
     d = {k: (a[k] - b[k]) for k in a} if a and b else None
+    hs = host_share(b["wall"], a["wall"]) if a and b and b["wall"] else None
     if config.startswith("md"):
         how = "irq"
     elif "completions polled" in text:
@@ -133,8 +178,12 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
     cmds = re.findall(r"member commands \((\d+\.\d+) per request\)", text)
     r = {"iops": w["iops"], "mib": w["bw"] / 1024, "whole": whole_us, "fio": fio_us, "d": d,
          "ios": ios, "how": how, "enters": enters[-1] if enters else "-",
-         "cmds": cmds[-1] if cmds else "-"}
+         "cmds": cmds[-1] if cmds else "-",
+         "host": f"{hs[0]:.0f} / {hs[1]:.0f}" if hs else "-"}
     rows[(config, job)] = r
+    with open(rows_file, "a") as f:
+        f.write(json.dumps({"boot": boot, "config": config, "job": job, "iops": w["iops"],
+                            "busy": hs[0] if hs else None, "steal": hs[1] if hs else None}) + "\n")
 
 def us(d, k, ios):
     return d[k] / HZ * 1e6 / ios
@@ -148,8 +197,8 @@ for n in notes:
 print()
 print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/O phase) "
       "| usr / sys / irq+softirq us/IO | NVMe irqs/IO | ctx switches/IO | NVMe commands/IO | io_uring_enter/IO "
-      "| guest CPU us/IO (whole run) | fio usr+sys us/IO |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+      "| guest CPU us/IO (whole run) | fio usr+sys us/IO | host busy / steal % |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
     md = rows.get(("md", job))
     for config in ["salix-device", "salix-device-nocoalesce", "salix-device-fixed",
@@ -158,7 +207,7 @@ for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
             continue
         r = rows.get((config, job))
         if r is None:
-            print(f"| {job} | {config} | | not measured | | | | | | | | | | |")
+            print(f"| {job} | {config} | | not measured | | | | | | | | | | | |")
             continue
         ratio = f"{r['iops'] / md['iops']:.2f}x" if md else "-"
         d, ios = r["d"], r["ios"]
@@ -175,7 +224,8 @@ for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
         # /proc/diskstats); md: reads + writes the members completed.
         cmds = r["cmds"] if not config.startswith("md") else (f"{d['disk_ios'] / ios:.2f}" if d else "-")
         print(f"| {job} | {config} | {r['how']} | {r['iops']:.0f} | {r['mib']:.1f} | {ratio} | {phase} "
-              f"| {split} | {irqs} | {ctxt} | {cmds} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} |")
+              f"| {split} | {irqs} | {ctxt} | {cmds} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} "
+              f"| {r['host']} |")
 for s in skipped:
     print(f"not measured: {s}")
 goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
@@ -198,5 +248,82 @@ for job, goal in goals.items():
 extra = "" if configs == ["salix-device", "salix-device-nocoalesce", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 extra += f" --ssd-opts {ssd_opts}" if ssd_opts else ""
+extra += f" --fio-args '{fio_args}'" if fio_args else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
+PY
+}
+
+for ((boot = 1; boot <= boots; boot++)); do
+  log=${SALIX_BENCH_LOG:-$work/array-vs-md.log}
+  [[ $boots -gt 1 ]] && log=$work/array-vs-md.$boot.log
+  echo "[bench] array-vs-md: booting one VM with 5 SSDs ($ssd_opts; runtime ${runtime}s per job; configs: $configs${fio_args:+; fio $fio_args}; boot $boot of $boots)" >&2
+  "$SALIX_ROOT/images/salix-vm" --qemu "$SALIX_QEMU" --guest "$SALIX_GUEST" \
+    --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts "$ssd_opts" \
+    "${append[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
+    --job-file "$work/runtime:/salix/runtime" --job-file "$work/configs:/salix/configs" \
+    --job-file "$work/fio-args:/salix/fio-args" \
+    --log "$log" --timeout 1800 >/dev/null
+  [[ $boots -gt 1 ]] && echo && echo "boot $boot of $boots, $(date -u +%H:%M) UTC:"
+  report "$log" "$boot"
+done
+kill "$sampler" 2>/dev/null || true
+sampler=""
+[[ $boots -gt 1 || -n $plot ]] || exit 0
+
+# Across boots: each boot's ratio with the host's steal during both sides'
+# jobs, the median, the goal count; and the plot.
+py=python3
+[[ -n $plot && -x /usr/bin/python3 ]] && py=/usr/bin/python3  # Debian's matplotlib
+"$py" - "$work/rows.jsonl" "$boots" "$plot" "--boots $boots${plot:+ --plot $plot}" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+boots, plot, rerun = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
+by = {(r["boot"], r["config"], r["job"]): r for r in rows}
+def pct(v):
+    return "-" if v is None else f"{v:.0f}"
+print()
+print(f"Across {boots} boots (salix-device against md; host steal % during each side's job):")
+for job, goal in goals.items():
+    ratios = []
+    parts = []
+    for b in range(1, boots + 1):
+        s, m = by.get((b, "salix-device", job)), by.get((b, "md", job))
+        if s and m:
+            ratios.append(s["iops"] / m["iops"])
+            parts.append(f"{ratios[-1]:.2f}x ({pct(s['steal'])} / {pct(m['steal'])})")
+    if not ratios:
+        print(f"{job}: not evaluated (a side was not measured)")
+        continue
+    met = sum(r >= goal for r in ratios)
+    print(f"{job}: {', '.join(parts)}")
+    print(f"{job}: median {statistics.median(ratios):.2f}x, goal >= {goal}x met in {met} of {len(ratios)} boots")
+print(f"rerun: the boots' rerun line with {rerun}")
+if not plot:
+    sys.exit(0)
+try:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError:
+    sys.exit("array-vs-md: matplotlib missing, no plot; install python3-matplotlib (./salix deps)")
+jobs = list(goals)
+fig, axes = plt.subplots(1, len(jobs), figsize=(10, 4.2))
+for ax, job in zip(axes, jobs):
+    for config, marker in (("salix-device", "o"), ("md", "s")):
+        pts = [(r["steal"], r["iops"]) for r in rows
+               if r["job"] == job and r["config"] == config and r["steal"] is not None]
+        if pts:
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, label=config)
+    ax.set_title(job)
+    ax.set_xlabel("host steal during the job (%)")
+    ax.set_ylabel("IOPS")
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+fig.suptitle(f"Salix 4+1 vs md RAID-5, {boots} boots (TCG guest on a shared 2-core host)")
+fig.tight_layout()
+fig.savefig(plot, dpi=110)
+print(f"plot: {plot}")
 PY

@@ -11,7 +11,9 @@
 #                           commands; passthrough is not counted there) from
 #                           fio's exec_prerun and
 #                           exec_postrun, which fio runs after the engine's
-#                           init and before its cleanup: the I/O phase alone
+#                           init and before its cleanup: the I/O phase alone;
+#                           with the guest's wall clock (the host matches its
+#                           own CPU counters to it)
 # (md does its parity work in kernel threads, which fio's own usr/sys times
 # do not see; the /proc windows see every CPU).
 #
@@ -23,6 +25,9 @@
 runtime=$(cat /salix/runtime)
 configs="salix-device salix-device-nocoalesce salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
+# /salix/fio-args (optional): fio options for every job of every config.
+fio_args=""
+[ -f /salix/fio-args ] && fio_args=$(cat /salix/fio-args)
 ngs=""
 blks=""
 for c in /sys/class/nvme/nvme*; do
@@ -51,6 +56,7 @@ cat >/tmp/snap.sh <<'EOF'
 # One CPU/interrupt snapshot (fio exec_prerun / exec_postrun).
 echo "SNAP-BEGIN $1"
 cat /proc/uptime
+echo "WALL $(date +%s)"
 grep -E '^(cpu|intr|ctxt) ' /proc/stat | cut -c1-200
 cat /proc/softirqs
 grep -E 'nvme|CPU' /proc/interrupts
@@ -74,7 +80,7 @@ run_jobs() { # config target-options...
     # runtimes plus a minute (opening, recovering and syncing the array).
     rm -f /tmp/fio.json "$name".prerun.txt "$name".postrun.txt
     timeout $((runtime * 6 + 60)) fio --name="$name" "$@" --rw="$rw" --bs="$bs" --iodepth="$qd" --size=256M \
-      --time_based --runtime="$runtime" --norandommap --randrepeat=0 \
+      --time_based --runtime="$runtime" --norandommap --randrepeat=0 $fio_args \
       --exec_prerun="/tmp/snap.sh prerun" --exec_postrun="/tmp/snap.sh postrun" \
       --output-format=json --output=/tmp/fio.json >/tmp/fio.out 2>&1 ||
       echo "BENCH-FAILED fio exit $?"
