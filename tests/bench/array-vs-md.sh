@@ -282,6 +282,25 @@ goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
 by = {(r["boot"], r["config"], r["job"]): r for r in rows}
 def pct(v):
     return "-" if v is None else f"{v:.0f}"
+
+def points(job, config):
+    return [(r["steal"], r["iops"]) for r in rows
+            if r["job"] == job and r["config"] == config and r["steal"] is not None]
+
+def fit(pts):
+    """Least-squares line (a, b) of IOPS = a + b * steal, or None."""
+    if len(pts) < 3:
+        return None
+    mx = statistics.fmean(p[0] for p in pts)
+    my = statistics.fmean(p[1] for p in pts)
+    var = sum((p[0] - mx) ** 2 for p in pts)
+    if var == 0:
+        return None
+    b = sum((p[0] - mx) * (p[1] - my) for p in pts) / var
+    return my - b * mx, b
+
+def line(f, x):
+    return f[0] + f[1] * x
 print()
 print(f"Across {boots} boots (salix-device against md; host steal % during each side's job):")
 for job, goal in goals.items():
@@ -298,6 +317,14 @@ for job, goal in goals.items():
     met = sum(r >= goal for r in ratios)
     print(f"{job}: {', '.join(parts)}")
     print(f"{job}: median {statistics.median(ratios):.2f}x, goal >= {goal}x met in {met} of {len(ratios)} boots")
+    # The two sides of one boot do not see the same host: compare them at
+    # the same steal too, on each side's least-squares line over the boots.
+    fs, fm = fit(points(job, "salix-device")), fit(points(job, "md"))
+    if fs and fm:
+        steals = [p[0] for c in ("salix-device", "md") for p in points(job, c)]
+        at = [0, statistics.median(steals)]
+        print(f"{job}: at equal host steal (each side's line over the boots): " +
+              ", ".join(f"{s:.0f} % -> {line(fs, s) / line(fm, s):.2f}x" for s in at))
 print(f"rerun: the boots' rerun line with {rerun}")
 if not plot:
     sys.exit(0)
@@ -310,11 +337,15 @@ except ImportError:
 jobs = list(goals)
 fig, axes = plt.subplots(1, len(jobs), figsize=(10, 4.2))
 for ax, job in zip(axes, jobs):
-    for config, marker in (("salix-device", "o"), ("md", "s")):
-        pts = [(r["steal"], r["iops"]) for r in rows
-               if r["job"] == job and r["config"] == config and r["steal"] is not None]
+    for config, marker, color in (("salix-device", "o", "tab:blue"), ("md", "s", "tab:orange")):
+        pts = points(job, config)
         if pts:
-            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, label=config)
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=marker, color=color,
+                       label=config)
+        f = fit(pts)
+        if f:
+            xs = [0, max(p[0] for p in pts)]
+            ax.plot(xs, [line(f, x) for x in xs], color=color, alpha=0.5, linestyle="--")
     ax.set_title(job)
     ax.set_xlabel("host steal during the job (%)")
     ax.set_ylabel("IOPS")
