@@ -116,7 +116,7 @@ std::string PersonalityName(std::string_view v) {
                      PersonalityNames());
 }
 
-const std::array<PropertySpec, 33> kProperties{{
+const std::array<PropertySpec, 34> kProperties{{
     {"serial", "SALIX0001",
      "serial number (Identify SN, also names the subsystem NQN and the "
      "namespace NGUID/UUID; give every device its own)",
@@ -130,6 +130,12 @@ const std::array<PropertySpec, 33> kProperties{{
      &AnyPath, "*"},
     {"personality", "nossd", "namespace behaviour: nossd or ftl", &PersonalityName,
      "*"},
+    {"prealloc", "off",
+     "on: the namespace's memory is populated when the device starts and "
+     "deallocated blocks are zeroed in place, not given back, so no write "
+     "pays a host page fault (for benchmarks; start-up takes longer and "
+     "the whole size stays resident)",
+     &OnOff, "nossd"},
     {"lba-size", "4096", "logical block size in bytes: 512 or 4096", &LbaSize,
      "*"},
     {"mdts", "7",

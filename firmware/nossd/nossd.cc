@@ -31,6 +31,9 @@ Result<std::unique_ptr<Personality>, std::string> NossdPersonality::Create(
   auto memory = path.empty() ? BackingMemory::CreateRam(size)
                              : BackingMemory::OpenFile(path, size);
   if (!memory.ok()) return Err(memory.error());
+  if (config.GetString("prealloc") == "on") {
+    if (std::string e = memory.value()->Populate(); !e.empty()) return Err(e);
+  }
   return std::unique_ptr<Personality>(
       new NossdPersonality(std::move(memory).value(), format));
 }

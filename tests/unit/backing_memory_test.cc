@@ -78,6 +78,39 @@ TEST_CASE("PagesWithData: RAM pages never written or given back report no data; 
   unlink(path.c_str());
 }
 
+TEST_CASE("Populate makes every page resident, keeps data, and Discard then "
+          "zeroes without giving back") {
+  constexpr uint64_t kPage = 4096;
+  auto m = BackingMemory::CreateRam(4 << 20);
+  REQUIRE(m.ok());
+  BackingMemory& mem = *m.value();
+  std::vector<uint8_t> pages;
+  REQUIRE(mem.Populate().empty());
+  mem.PagesWithData(0, mem.size(), &pages);
+  CHECK(std::count(pages.begin(), pages.end(), 1) == 1024);  // all present
+  std::memset(mem.data(), 0x5A, mem.size());
+  mem.Discard(0, 2 << 20);  // >= kMinReleaseBytes: would be given back
+  mem.PagesWithData(0, mem.size(), &pages);
+  CHECK(std::count(pages.begin(), pages.end(), 1) == 1024);  // still resident
+  for (uint64_t i = 0; i < mem.size(); i += 511) {
+    if (mem.data()[i] != (i < (2u << 20) ? 0 : 0x5A)) FAIL("byte " << i);
+  }
+
+  // A file keeps what it held.
+  std::string path = TempPath();
+  {
+    auto f = BackingMemory::OpenFile(path, 1 << 20);
+    REQUIRE(f.ok());
+    std::memcpy(f.value()->data() + 3 * kPage, "salix", 5);
+    REQUIRE(f.value()->SyncAll());
+  }
+  auto f = BackingMemory::OpenFile(path, 1 << 20);
+  REQUIRE(f.ok());
+  REQUIRE(f.value()->Populate().empty());
+  CHECK(std::memcmp(f.value()->data() + 3 * kPage, "salix", 5) == 0);
+  unlink(path.c_str());
+}
+
 TEST_CASE("A backing file is created sparse and keeps data across opens") {
   std::string path = TempPath();
   {

@@ -1,6 +1,9 @@
 // Configuration: every error names the property it is about.
 #include <unistd.h>
 
+#include <fstream>
+#include <string>
+
 #include "core/config.h"
 #include "abi/properties.h"
 #include "test_util.h"
@@ -58,6 +61,7 @@ TEST_CASE("Bad values are rejected when set, naming the key") {
   bad("serial", "");
   bad("serial", "THIS-SERIAL-IS-FAR-TOO-LONG");
   bad("serial", "has space");
+  CHECK(bad("prealloc", "yes").find("on, off") != std::string::npos);
   std::string p = bad("personality", "ftl9000");
   CHECK(p.find("nossd") != std::string::npos);  // lists the valid ones
   auto unknown = c.Set("flash.chanels", "8");  // a typo
@@ -87,6 +91,35 @@ TEST_CASE("Controller creation rejects inconsistent combinations by key") {
   CHECK(CreateError({{"no-such-key", "1"}}).find("no-such-key:") == 0);
   CHECK(CreateError({{"personality", "zns"}}).find("personality:") == 0);
   CHECK(CreateError({{"lba-size", "520"}}).find("lba-size:") == 0);
+  // nossd's key on an ftl device: refused, naming the key.
+  CHECK(CreateError({{"personality", "ftl"}, {"prealloc", "on"}}).find("prealloc") !=
+        std::string::npos);
+}
+
+TEST_CASE("prealloc=on starts a nossd device with its whole size resident") {
+  auto rss_anon = [] {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) << 10;
+    }
+    return 0ull;
+  };
+  for (const char* prealloc : {"off", "on"}) {
+    INFO("prealloc=" << prealloc);
+    uint64_t before = rss_anon();
+    EmbeddedHostOptions o;
+    o.config = {{"size", "64M"}, {"prealloc", prealloc}};
+    o.guest_memory_bytes = 16ull << 20;
+    auto r = EmbeddedHost::Create(o);
+    REQUIRE(r.ok());
+    uint64_t grew = rss_anon() - before;
+    if (std::string(prealloc) == "on") {
+      CHECK(grew >= 64ull << 20);
+    } else {
+      CHECK(grew < 32ull << 20);
+    }
+  }
 }
 
 TEST_CASE("A backing file larger than size is refused, not truncated") {

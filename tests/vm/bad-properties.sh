@@ -52,4 +52,6 @@ expect_refused timing.mode "$ftl,timing.mode=virtual"
 expect_refused ftl.op-percent "$fw,personality=nossd,size=256M,ftl.op-percent=10"
 expect_refused flash.channels "$fw,personality=nossd,size=256M,flash.channels=4"
 expect_refused timing.mode "$fw,personality=nossd,size=256M,timing.mode=off"
+expect_refused prealloc "$fw,prealloc=yes"
+expect_refused prealloc "$ftl,prealloc=on"
 exit $((failed > 0))
