@@ -38,7 +38,7 @@ OBJECT_DECLARE_SIMPLE_TYPE(SalixNvmeState, SALIX_NVME)
     X(PARITY_MBPS, "parity.engine-mbps",                                     \
       "parity engine bandwidth for Parity Compute, MB/s (0: free)")          \
     X(APPS_BUILTIN, "apps.builtin", "built-in SSD apps txn, kv, append: on/off") \
-    X(PREALLOC, "prealloc", "nossd: populate the RAM at start-up: on/off")   \
+    X(PREALLOC, "prealloc", "nossd: populate the namespace memory at start-up: on/off") \
     X(FLASH_PROFILE, "flash.profile", "ftl: drive profile (geometry, timing)") \
     X(FLASH_CHANNELS, "flash.channels", "ftl: flash channels")                \
     X(FLASH_DIES, "flash.dies-per-channel", "ftl: dies per channel")          \

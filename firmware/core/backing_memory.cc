@@ -15,6 +15,10 @@ namespace {
 
 constexpr uint64_t kPage = BackingMemory::kPageBytes;
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it
+#endif
+
 uint64_t AlignUp(uint64_t v) { return (v + kPage - 1) & ~(kPage - 1); }
 uint64_t AlignDown(uint64_t v) { return v & ~(kPage - 1); }
 
@@ -110,9 +114,6 @@ bool BackingMemory::Sync(uint64_t offset, uint64_t len) {
 
 std::string BackingMemory::Populate() {
   resident_ = true;
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older headers lack it
-#endif
   if (madvise(data_, size_, MADV_POPULATE_WRITE) == 0) return {};
   if (errno != EINVAL) {
     return fmt::format("prealloc: cannot populate {} bytes of {}: {}", size_,

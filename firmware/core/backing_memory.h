@@ -10,8 +10,7 @@
 // page resident up front and keeps it so (Discard then only zeroes): a
 // first write to RAM otherwise costs the writing thread a page fault and a
 // page clear, and in a benchmark that lands on whichever workload touches a
-// block first (docs/BENCHMARKS.md measured Linux md 4 KiB writes ~50 %
-// faster on populated device RAM).
+// block first (docs/BENCHMARKS.md, salix-nvme prealloc=on).
 //
 // Thread-safety: not synchronized; owned by one personality.
 #ifndef SALIX_CORE_BACKING_MEMORY_H

@@ -30,7 +30,7 @@
 # sampled twice a second here, matched to the guest's wall clock at fio's
 # exec_prerun / exec_postrun). Steal is CPU time the machine under this
 # host gave to someone else; the guest cannot see it (TCG), but every one
-# of its threads runs slower, and Salix's 4 KiB rate falls with it
+# of its threads runs slower, and both sides' rates fall with it
 # (docs/BENCHMARKS.md).
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}" "${SALIX_QEMU:?}" "${SALIX_GUEST:?}" "${SALIX_FIRMWARE:?}"
