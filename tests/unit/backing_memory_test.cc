@@ -12,6 +12,8 @@
 namespace salix::test {
 namespace {
 
+constexpr uint64_t kPage = BackingMemory::kPageBytes;
+
 std::string TempPath() {
   char path[] = "/tmp/salix-bm-XXXXXX";
   int fd = mkstemp(path);
@@ -47,7 +49,6 @@ TEST_CASE("Discard makes a range read as zero, including ragged edges") {
 
 TEST_CASE("PagesWithData: RAM pages never written or given back report no data; "
           "a file's pages always may hold data") {
-  constexpr uint64_t kPage = 4096;
   auto m = BackingMemory::CreateRam(4 << 20);
   REQUIRE(m.ok());
   BackingMemory& mem = *m.value();
@@ -80,18 +81,19 @@ TEST_CASE("PagesWithData: RAM pages never written or given back report no data; 
 
 TEST_CASE("Populate makes every page resident, keeps data, and Discard then "
           "zeroes without giving back") {
-  constexpr uint64_t kPage = 4096;
   auto m = BackingMemory::CreateRam(4 << 20);
   REQUIRE(m.ok());
   BackingMemory& mem = *m.value();
-  std::vector<uint8_t> pages;
+  auto resident = [&] {
+    std::vector<uint8_t> pages;
+    mem.PagesWithData(0, mem.size(), &pages);
+    return std::count(pages.begin(), pages.end(), 1);
+  };
   REQUIRE(mem.Populate().empty());
-  mem.PagesWithData(0, mem.size(), &pages);
-  CHECK(std::count(pages.begin(), pages.end(), 1) == 1024);  // all present
+  CHECK(resident() == 1024);  // all 4 MiB
   std::memset(mem.data(), 0x5A, mem.size());
   mem.Discard(0, 2 << 20);  // >= kMinReleaseBytes: would be given back
-  mem.PagesWithData(0, mem.size(), &pages);
-  CHECK(std::count(pages.begin(), pages.end(), 1) == 1024);  // still resident
+  CHECK(resident() == 1024);
   for (uint64_t i = 0; i < mem.size(); i += 511) {
     if (mem.data()[i] != (i < (2u << 20) ? 0 : 0x5A)) FAIL("byte " << i);
   }
