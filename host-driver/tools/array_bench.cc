@@ -6,9 +6,13 @@
 //   salix-array-bench [--seconds S | --writes N] [--size 256M] [--k 4] [--m 1]
 //                     [--personality nossd|ftl] [--qd 32] [--only NAME]
 //                     [--rotation STRIPES] [--no-coalesce] [--bs BYTES] [--seq]
+//                     [--span MIB]
 // --seq writes sequentially (wrapping at the end) instead of at random
 // offsets: with --bs 65536 the engine's long-write path (band runs; none
-// with --rotation 1).
+// with --rotation 1). --span writes only the volume's first MIB MiB, as
+// fio --size does (the VM bench writes 256 MiB of its 2 GiB array, so its
+// overwrites leave whole stripes dead; the default, the whole volume, makes
+// array GC move live chunks).
 // The device-parity row runs twice, with write coalescing and without (the
 // engine as before coalescer.h), unless --no-coalesce leaves only the
 // latter.
@@ -41,6 +45,7 @@ struct Args {
   bool warmup = true;
   bool coalesce = true;
   bool seq = false;  // sequential offsets instead of random ones
+  uint64_t span_mib = 0;  // 0: the whole volume
   uint32_t rotation = salix::host::ArrayOptions{}.parity_rotation;
   std::string cmdline;
 };
@@ -91,10 +96,13 @@ struct Load {
   bool seq = false;
   uint64_t next_block = 0;
 
-  Load(Array* a, unsigned depth, uint32_t bytes = 0, bool sequential = false)
+  Load(Array* a, unsigned depth, uint32_t bytes = 0, bool sequential = false,
+       uint64_t span_bytes = 0)
       : array(a), qd(depth), seq(sequential) {
     bs = bytes ? bytes : a->block_bytes();
-    blocks = a->capacity_bytes() / bs;
+    uint64_t span = a->capacity_bytes();
+    if (span_bytes != 0 && span_bytes < span) span = span_bytes;
+    blocks = span / bs;
     bufs.resize(qd, std::vector<uint8_t>(bs, 0x5a));
     for (unsigned i = 0; i < qd; i++) free.push_back(i);
   }
@@ -153,7 +161,7 @@ void Throughput(const Args& a, ParityMode mode, bool coalesce, const char* name)
     std::exit(1);
   }
   arr.value()->SetWriteCoalescing(coalesce);
-  Load load(arr.value().get(), a.qd, a.bs, a.seq);
+  Load load(arr.value().get(), a.qd, a.bs, a.seq, a.span_mib << 20);
   // Warm-up (not measured): writes until every device's backing memory has
   // been touched once, so first-touch page faults of the in-process
   // "flash" are not counted against the engine.
@@ -313,19 +321,21 @@ int main(int argc, char** argv) {
     else if (s == "--no-warmup") a.warmup = false;
     else if (s == "--no-coalesce") a.coalesce = false;
     else if (s == "--seq") a.seq = true;
+    else if (s == "--span") a.span_mib = std::strtoull(next().c_str(), nullptr, 0);
     else if (s == "--rotation") a.rotation = static_cast<uint32_t>(std::atoi(next().c_str()));
     else {
       fmt::print(stderr, "usage: salix-array-bench [--seconds S | --writes N] [--size 256M] "
                          "[--k 4] [--m 1] [--qd 32] [--bs 4096] [--personality nossd|ftl] "
                          "[--only device|host|rebuild] [--no-warmup] [--rotation STRIPES] "
-                         "[--no-coalesce] [--seq]\n");
+                         "[--no-coalesce] [--seq] [--span MIB]\n");
       return 2;
     }
   }
   fmt::print("# {}+{} array over embedded Salix devices ({}, {} each, "
-             "timing off), {}-byte {} writes at QD{}, one core, parity "
+             "timing off), {}-byte {} writes at QD{} over {}, one core, parity "
              "rotation {} stripes\n",
              a.k, a.m, a.personality, a.size, a.bs, a.seq ? "sequential" : "random", a.qd,
+             a.span_mib ? fmt::format("the first {} MiB", a.span_mib) : "the whole volume",
              a.rotation);
   if (a.only.empty() || a.only == "device") {
     if (a.coalesce) Throughput(a, ParityMode::kDevice, true, "device parity (two-phase)");

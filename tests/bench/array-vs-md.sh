@@ -3,7 +3,8 @@
 # salix-nvme SSDs, in one VM (guest side: guest-array-vs-md.sh).
 #   tests/bench/array-vs-md.sh [--runtime SECONDS] [--configs "salix-device md"]
 #                              [--append KERNEL-ARGS] [--ssd-opts 'k=v,...']
-#                              [--fio-args 'ARGS'] [--boots N] [--plot FILE.png]
+#                              [--fio-args 'ARGS'] [--boots N] [--rounds N]
+#                              [--plot FILE.png]
 #                                                          (./salix bench array-vs-md)
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
@@ -11,9 +12,13 @@
 # for all five devices (after size=512M,personality=nossd; e.g. poll-us=0),
 # --fio-args fio options added to every job of every config (both sides,
 # e.g. --cpus_allowed=0). --boots N repeats the whole run in N VMs, one
-# after the other, and ends with a summary per job (each boot's ratio and
-# host steal, the median, how many boots met the goal); --plot draws every
-# job's IOPS against the host's steal during it (python3-matplotlib).
+# after the other; --rounds N runs every config N times in each boot, the
+# order alternating (odd rounds Salix first, even rounds md first; every
+# config starts from deallocated members). With either, the run ends with a
+# summary per job over all (boot, round) pairs: each pair's ratio and host
+# steal, the median, how many met the goal, and with rounds the medians of
+# the Salix-first and md-first rounds apart. --plot draws every job's IOPS
+# against the host's steal during it (python3-matplotlib).
 # --configs picks of salix-device,
 # salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
 # write, the engine before write coalescing), salix-device-fixed (fio
@@ -40,6 +45,7 @@ append=()
 ssd_opts=size=512M,personality=nossd
 fio_args=""
 boots=1
+rounds=1
 plot=""
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -49,13 +55,15 @@ while [[ $# -gt 0 ]]; do
     --ssd-opts) ssd_opts=$ssd_opts,$2; shift ;;
     --fio-args) fio_args=$2; shift ;;
     --boots) boots=$2; shift ;;
+    --rounds) rounds=$2; shift ;;
     --plot) plot=$2; shift ;;
-    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,..., --fio-args ARGS, --boots N, --plot FILE)" >&2
+    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,..., --fio-args ARGS, --boots N, --rounds N, --plot FILE)" >&2
        exit 2 ;;
   esac
   shift
 done
 [[ $boots =~ ^[1-9][0-9]*$ ]] || { echo "array-vs-md: --boots wants a positive count, not '$boots'" >&2; exit 2; }
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "array-vs-md: --rounds wants a positive count, not '$rounds'" >&2; exit 2; }
 for c in $configs; do
   case $c in salix-device | salix-device-nocoalesce | salix-device-fixed | salix-device-sqpoll | salix-host | md | md-sqpoll) ;;
     *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-nocoalesce, salix-device-fixed, salix-device-sqpoll, salix-host, md, md-sqpoll)" >&2
@@ -71,14 +79,15 @@ sampler=$!
 echo "$runtime" >"$work/runtime"
 echo "$configs" >"$work/configs"
 echo "$fio_args" >"$work/fio-args"
+echo "$rounds" >"$work/rounds"
 report() { # log boot: one boot's table; its rows go to $work/rows.jsonl
 python3 - "$1" "$runtime" "$configs" "${append[*]:-}" "${ssd_opts#size=512M,personality=nossd}" \
-  "$work/host-stat" "$fio_args" "$2" "$work/rows.jsonl" <<'PY'
+  "$work/host-stat" "$fio_args" "$2" "$work/rows.jsonl" "$rounds" <<'PY'
 import bisect, json, re, sys
 log, runtime, configs, append = open(sys.argv[1], errors="replace").read(), sys.argv[2], sys.argv[3].split(), sys.argv[4]
 ssd_opts = sys.argv[5].lstrip(",")
 fio_args = sys.argv[7]
-boot, rows_file = int(sys.argv[8]), sys.argv[9]
+boot, rows_file, rounds = int(sys.argv[8]), sys.argv[9], int(sys.argv[10])
 HZ = 100  # USER_HZ of /proc/stat
 
 # The host's /proc/stat samples: (wall clock, [user nice system idle iowait
@@ -140,15 +149,18 @@ def snap(text, which):
 kernel = re.search(r"^(\d+\.\d+\.\S+)\s*$", log, re.M)
 queues = sorted(set(re.findall(r"QUEUE \S+ (io_poll=\S* nr_hw_queues=\d+)", log)))
 rows, skipped, notes = {}, [], []
+# Which side ran first in each round (the guest alternates).
+first = {int(r): o.split("-")[0] for r, o in re.findall(r"^ROUND (\d+) (\S+)$", log, re.M)}
 for m in re.finditer(r"BENCH-SKIP (.*)", log):
     skipped.append(m.group(1).strip())
 for m in re.finditer(r"salix fio engine: opened array [^;]*; (.*)", log):
     if m.group(1).strip() not in notes:
         notes.append(m.group(1).strip())
-for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, re.S):
-    config, job, text = m.groups()
+for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+) (\d+)\n(.*?)BENCH-JSON-END", log, re.S):
+    config, job, rnd, text = m.groups()
+    rnd = int(rnd)
     if "BENCH-FAILED" in text or "{" not in text:
-        skipped.append(f"{config} {job}: fio failed")
+        skipped.append(f"{config} {job} round {rnd}: fio failed")
         continue
     before = cpu(re.search(r"STAT-BEFORE (cpu .*)", text).group(1))
     after = cpu(re.search(r"STAT-AFTER (cpu .*)", text).group(1))
@@ -157,7 +169,7 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
     w = j["write"]
     ios = w["total_ios"]
     if not ios:
-        skipped.append(f"{config} {job}: no I/O completed")
+        skipped.append(f"{config} {job} round {rnd}: no I/O completed")
         continue
     whole_us = (after["busy"] - before["busy"]) / HZ * 1e6 / ios
     fio_us = (j["usr_cpu"] + j["sys_cpu"]) / 100 * (w["runtime"] / 1000) * 1e6 / ios
@@ -180,9 +192,10 @@ for m in re.finditer(r"BENCH-JSON-BEGIN (\S+) (\S+)\n(.*?)BENCH-JSON-END", log, 
          "ios": ios, "how": how, "enters": enters[-1] if enters else "-",
          "cmds": cmds[-1] if cmds else "-",
          "host": f"{hs[0]:.0f} / {hs[1]:.0f}" if hs else "-"}
-    rows[(config, job)] = r
+    rows[(config, job, rnd)] = r
     with open(rows_file, "a") as f:
-        f.write(json.dumps({"boot": boot, "config": config, "job": job, "iops": w["iops"],
+        f.write(json.dumps({"boot": boot, "round": rnd, "first": first.get(rnd, "salix"),
+                            "config": config, "job": job, "iops": w["iops"],
                             "busy": hs[0] if hs else None, "steal": hs[1] if hs else None}) + "\n")
 
 def us(d, k, ios):
@@ -199,56 +212,63 @@ print("| job | config | completions | IOPS | MiB/s | vs md | guest CPU us/IO (I/
       "| usr / sys / irq+softirq us/IO | NVMe irqs/IO | ctx switches/IO | NVMe commands/IO | io_uring_enter/IO "
       "| guest CPU us/IO (whole run) | fio usr+sys us/IO | host busy / steal % |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
-    md = rows.get(("md", job))
-    for config in ["salix-device", "salix-device-nocoalesce", "salix-device-fixed",
-                   "salix-device-sqpoll", "salix-host", "md", "md-sqpoll"]:
-        if config not in configs:
-            continue
-        r = rows.get((config, job))
-        if r is None:
-            print(f"| {job} | {config} | | not measured | | | | | | | | | | | |")
-            continue
-        ratio = f"{r['iops'] / md['iops']:.2f}x" if md else "-"
-        d, ios = r["d"], r["ios"]
-        if d:
-            # I/Os in the snapshot window: fio's count (the window adds only
-            # the prerun/postrun shells around the I/O).
-            phase = f"{us(d, 'busy', ios):.0f}"
-            split = f"{us(d, 'user', ios):.0f} / {us(d, 'sys', ios):.0f} / {us(d, 'irq', ios):.0f}"
-            irqs = f"{d['nvme_irq'] / ios:.2f}"
-            ctxt = f"{d['ctxt'] / ios:.2f}"
-        else:
-            phase = split = irqs = ctxt = "-"
-        # Salix: the engine's member commands (passthrough is not in
-        # /proc/diskstats); md: reads + writes the members completed.
-        cmds = r["cmds"] if not config.startswith("md") else (f"{d['disk_ios'] / ios:.2f}" if d else "-")
-        print(f"| {job} | {config} | {r['how']} | {r['iops']:.0f} | {r['mib']:.1f} | {ratio} | {phase} "
-              f"| {split} | {irqs} | {ctxt} | {cmds} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} "
-              f"| {r['host']} |")
+def label(job, rnd):
+    """The job's name, with its round and order when a boot has several."""
+    return job if rounds == 1 else f"{job} r{rnd} ({first.get(rnd, 'salix')} first)"
+
+for rnd in range(1, rounds + 1):
+    for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
+        md = rows.get(("md", job, rnd))
+        for config in ["salix-device", "salix-device-nocoalesce", "salix-device-fixed",
+                       "salix-device-sqpoll", "salix-host", "md", "md-sqpoll"]:
+            if config not in configs:
+                continue
+            r = rows.get((config, job, rnd))
+            if r is None:
+                print(f"| {label(job, rnd)} | {config} | | not measured | | | | | | | | | | | |")
+                continue
+            ratio = f"{r['iops'] / md['iops']:.2f}x" if md else "-"
+            d, ios = r["d"], r["ios"]
+            if d:
+                # I/Os in the snapshot window: fio's count (the window adds only
+                # the prerun/postrun shells around the I/O).
+                phase = f"{us(d, 'busy', ios):.0f}"
+                split = f"{us(d, 'user', ios):.0f} / {us(d, 'sys', ios):.0f} / {us(d, 'irq', ios):.0f}"
+                irqs = f"{d['nvme_irq'] / ios:.2f}"
+                ctxt = f"{d['ctxt'] / ios:.2f}"
+            else:
+                phase = split = irqs = ctxt = "-"
+            # Salix: the engine's member commands (passthrough is not in
+            # /proc/diskstats); md: reads + writes the members completed.
+            cmds = r["cmds"] if not config.startswith("md") else (f"{d['disk_ios'] / ios:.2f}" if d else "-")
+            print(f"| {label(job, rnd)} | {config} | {r['how']} | {r['iops']:.0f} | {r['mib']:.1f} | {ratio} | {phase} "
+                  f"| {split} | {irqs} | {ctxt} | {cmds} | {r['enters']} | {r['whole']:.0f} | {r['fio']:.0f} "
+                  f"| {r['host']} |")
 for s in skipped:
     print(f"not measured: {s}")
 goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
-for job, goal in goals.items():
-    s, md = rows.get(("salix-device", job)), rows.get(("md", job))
-    if s and md:
-        r = s["iops"] / md["iops"]
-        print(f"{job}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
-    else:
-        print(f"{job}: goal >= {goal}x not evaluated (a side was not measured)")
-    # With a kernel submission thread on both sides: each against md's
-    # better configuration, so the help is never counted for Salix alone.
-    s2 = rows.get(("salix-device-sqpoll", job))
-    mds = [m for m in (md, rows.get(("md-sqpoll", job))) if m]
-    if s2 and rows.get(("md-sqpoll", job)):
-        best = max(m["iops"] for m in mds)
-        r = s2["iops"] / best
-        print(f"{job}: salix device parity with SQPOLL / md's best ({best:.0f} IOPS) = {r:.2f}x: "
-              f"goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
+for rnd in range(1, rounds + 1):
+    for job, goal in goals.items():
+        s, md = rows.get(("salix-device", job, rnd)), rows.get(("md", job, rnd))
+        if s and md:
+            r = s["iops"] / md["iops"]
+            print(f"{label(job, rnd)}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
+        else:
+            print(f"{label(job, rnd)}: goal >= {goal}x not evaluated (a side was not measured)")
+        # With a kernel submission thread on both sides: each against md's
+        # better configuration, so the help is never counted for Salix alone.
+        s2 = rows.get(("salix-device-sqpoll", job, rnd))
+        mds = [m for m in (md, rows.get(("md-sqpoll", job, rnd))) if m]
+        if s2 and rows.get(("md-sqpoll", job, rnd)):
+            best = max(m["iops"] for m in mds)
+            r = s2["iops"] / best
+            print(f"{label(job, rnd)}: salix device parity with SQPOLL / md's best ({best:.0f} IOPS) = {r:.2f}x: "
+                  f"goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
 extra = "" if configs == ["salix-device", "salix-device-nocoalesce", "salix-host", "md"] else f" --configs '{' '.join(configs)}'"
 extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 extra += f" --ssd-opts {ssd_opts}" if ssd_opts else ""
 extra += f" --fio-args '{fio_args}'" if fio_args else ""
+extra += f" --rounds {rounds}" if rounds > 1 else ""
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY
 }
@@ -261,25 +281,26 @@ for ((boot = 1; boot <= boots; boot++)); do
     --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts "$ssd_opts" \
     "${append[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
     --job-file "$work/runtime:/salix/runtime" --job-file "$work/configs:/salix/configs" \
-    --job-file "$work/fio-args:/salix/fio-args" \
-    --log "$log" --timeout 1800 >/dev/null
+    --job-file "$work/fio-args:/salix/fio-args" --job-file "$work/rounds:/salix/rounds" \
+    --log "$log" --timeout $((1800 * rounds)) >/dev/null
   [[ $boots -gt 1 ]] && echo && echo "boot $boot of $boots, $(date -u +%H:%M) UTC:"
   report "$log" "$boot"
 done
 kill "$sampler" 2>/dev/null || true
 sampler=""
-[[ $boots -gt 1 || -n $plot ]] || exit 0
+[[ $boots -gt 1 || $rounds -gt 1 || -n $plot ]] || exit 0
 
-# Across boots: each boot's ratio with the host's steal during both sides'
-# jobs, the median, the goal count; and the plot.
+# Across boots and rounds: each pair's ratio with the host's steal during
+# both sides' jobs, the median, the goal count; and the plot.
 py=python3
 [[ -n $plot && -x /usr/bin/python3 ]] && py=/usr/bin/python3  # Debian's matplotlib
-"$py" - "$work/rows.jsonl" "$boots" "$plot" "--boots $boots${plot:+ --plot $plot}" <<'PY'
+"$py" - "$work/rows.jsonl" "$boots" "$plot" "--boots $boots --rounds $rounds${plot:+ --plot $plot}" "$rounds" <<'PY'
 import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
-boots, plot, rerun = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+boots, plot, rerun, rounds = int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 goals = {"randwrite-4k-qd32": 2.5, "write-64k-qd32": 1.2}
-by = {(r["boot"], r["config"], r["job"]): r for r in rows}
+by = {(r["boot"], r["round"], r["config"], r["job"]): r for r in rows}
+pairs = [(b, r) for b in range(1, boots + 1) for r in range(1, rounds + 1)]
 def pct(v):
     return "-" if v is None else f"{v:.0f}"
 
@@ -302,30 +323,35 @@ def fit(pts):
 def line(f, x):
     return f[0] + f[1] * x
 print()
-print(f"Across {boots} boots (salix-device against md; host steal % during each side's job):")
+runs = f"{boots} boot{'s' if boots > 1 else ''}" + (f" x {rounds} rounds" if rounds > 1 else "")
+print(f"Across {runs} (salix-device against md; host steal % during each side's job):")
 for job, goal in goals.items():
-    ratios = []
-    parts = []
-    for b in range(1, boots + 1):
-        s, m = by.get((b, "salix-device", job)), by.get((b, "md", job))
+    ratios, parts, order = [], [], {"salix": [], "md": []}
+    for b, rnd in pairs:
+        s, m = by.get((b, rnd, "salix-device", job)), by.get((b, rnd, "md", job))
         if s and m:
             ratios.append(s["iops"] / m["iops"])
+            order[s["first"]].append(ratios[-1])
             parts.append(f"{ratios[-1]:.2f}x ({pct(s['steal'])} / {pct(m['steal'])})")
     if not ratios:
         print(f"{job}: not evaluated (a side was not measured)")
         continue
     met = sum(r >= goal for r in ratios)
     print(f"{job}: {', '.join(parts)}")
-    print(f"{job}: median {statistics.median(ratios):.2f}x, goal >= {goal}x met in {met} of {len(ratios)} boots")
-    # The two sides of one boot do not see the same host: compare them at
-    # the same steal too, on each side's least-squares line over the boots.
+    print(f"{job}: median {statistics.median(ratios):.2f}x, goal >= {goal}x met in {met} of {len(ratios)}")
+    if rounds > 1:
+        print(f"{job}: " + ", ".join(
+            f"{side} first: median {statistics.median(v):.2f}x over {len(v)}"
+            for side, v in order.items() if v))
+    # The two sides of one pair do not see the same host: compare them at
+    # the same steal too, on each side's least-squares line over the pairs.
     fs, fm = fit(points(job, "salix-device")), fit(points(job, "md"))
     if fs and fm:
         steals = [p[0] for c in ("salix-device", "md") for p in points(job, c)]
         at = [0, statistics.median(steals)]
-        print(f"{job}: at equal host steal (each side's line over the boots): " +
+        print(f"{job}: at equal host steal (each side's line over the pairs): " +
               ", ".join(f"{s:.0f} % -> {line(fs, s) / line(fm, s):.2f}x" for s in at))
-print(f"rerun: the boots' rerun line with {rerun}")
+print(f"rerun: the rerun line above with {rerun}")
 if not plot:
     sys.exit(0)
 try:
@@ -353,7 +379,7 @@ for ax, job in zip(axes, jobs):
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
     ax.legend()
-fig.suptitle(f"Salix 4+1 vs md RAID-5, {boots} boots (TCG guest on a shared 2-core host)")
+fig.suptitle(f"Salix 4+1 vs md RAID-5, {runs} (TCG guest on a shared 2-core host)")
 fig.tight_layout()
 fig.savefig(plot, dpi=110)
 print(f"plot: {plot}")

@@ -22,12 +22,21 @@
 # without write coalescing), salix-device-fixed (the same with registered
 # buffers), salix-host (host parity) and md (default: all but
 # salix-device-fixed).
+#
+# /salix/rounds (optional, default 1): how many times the whole set of
+# configs runs in this boot. The order alternates (odd rounds Salix first,
+# even rounds md first), so the two sides meet the host's slow and quiet
+# spells alike, and each round's ratio compares two jobs a minute apart.
+# Every config starts from deallocated members: salixctl array create trims
+# them, and md's members get a blkdiscard before mdadm --create.
 runtime=$(cat /salix/runtime)
 configs="salix-device salix-device-nocoalesce salix-host md"
 [ -f /salix/configs ] && configs=$(cat /salix/configs)
 # /salix/fio-args (optional): fio options for every job of every config.
 fio_args=""
 [ -f /salix/fio-args ] && fio_args=$(cat /salix/fio-args)
+rounds=1
+[ -f /salix/rounds ] && rounds=$(cat /salix/rounds)
 ngs=""
 blks=""
 for c in /sys/class/nvme/nvme*; do
@@ -65,16 +74,17 @@ echo "SNAP-END"
 EOF
 chmod +x /tmp/snap.sh
 
-run_jobs() { # config target-options...
+run_jobs() { # config round target-options...
   config=$1
-  shift
+  round=$2
+  shift 2
   for j in $jobs; do
     rw=${j%%:*}
     rest=${j#*:}
     bs=${rest%%:*}
     qd=${rest#*:}
     name="$config-$rw-$bs"
-    echo "BENCH-JSON-BEGIN $config $rw-$bs-qd$qd"
+    echo "BENCH-JSON-BEGIN $config $rw-$bs-qd$qd $round"
     echo "STAT-BEFORE $(head -n 1 /proc/stat)"
     # A stuck engine must not eat the whole VM timeout: the job gets six
     # runtimes plus a minute (opening, recovering and syncing the array).
@@ -92,38 +102,60 @@ run_jobs() { # config target-options...
   done
 }
 
-for mode in device device-nocoalesce device-fixed device-sqpoll host; do
-  case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
-  opt=""
-  [ $mode = host ] && opt=--host-parity
-  # salix-device-fixed: device parity with fio's buffers registered with
-  # the ring (fio --fixedbufs=1), for comparison.
-  if salixctl array create --name bench --force $opt $ngs; then
-    fixed=0
-    [ $mode = device-fixed ] && fixed=1
-    coalesce=1
-    [ $mode = device-nocoalesce ] && coalesce=0
-    # salix-device-sqpoll: submitted by a kernel thread (io_uring SQPOLL).
-    sqpoll=0
-    [ $mode = device-sqpoll ] && sqpoll=1
-    run_jobs "salix-$mode" --ioengine=$E --members="$members" --fixedbufs=$fixed \
-      --coalesce=$coalesce --sqthread_poll=$sqpoll
-    salixctl array destroy $ngs >/dev/null
-  else
-    echo "BENCH-SKIP salix-$mode: salixctl array create failed"
-  fi
-done
+run_salix() { # round
+  for mode in device device-nocoalesce device-fixed device-sqpoll host; do
+    case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
+    opt=""
+    [ $mode = host ] && opt=--host-parity
+    # salix-device-fixed: device parity with fio's buffers registered with
+    # the ring (fio --fixedbufs=1), for comparison.
+    if salixctl array create --name bench --force $opt $ngs; then
+      fixed=0
+      [ $mode = device-fixed ] && fixed=1
+      coalesce=1
+      [ $mode = device-nocoalesce ] && coalesce=0
+      # salix-device-sqpoll: submitted by a kernel thread (io_uring SQPOLL).
+      sqpoll=0
+      [ $mode = device-sqpoll ] && sqpoll=1
+      run_jobs "salix-$mode" "$1" --ioengine=$E --members="$members" --fixedbufs=$fixed \
+        --coalesce=$coalesce --sqthread_poll=$sqpoll
+      salixctl array destroy $ngs >/dev/null
+    else
+      echo "BENCH-SKIP salix-$mode: salixctl array create failed"
+    fi
+  done
+}
 
-case " $configs " in *" md "* | *" md-sqpoll "*) ;; *) exit 0 ;; esac
-# md: --assume-clean skips the initial resync (the members were just
-# deallocated, and a resync would only add background writes to the run).
-# 64 KiB chunks: a 64 KiB write is one chunk, a full stripe is 256 KiB.
-mdadm --create /dev/md0 --run --level=5 --raid-devices=5 --chunk=64 --assume-clean \
-  $blks >/dev/null 2>&1 || { echo "BENCH-SKIP md: mdadm --create failed"; exit 0; }
-case " $configs " in *" md "*) run_jobs md --filename=/dev/md0 --ioengine=io_uring --direct=1 ;; esac
-# md-sqpoll: fio's io_uring engine with its own kernel submission thread,
-# the same help salix-device-sqpoll gets.
-case " $configs " in *" md-sqpoll "*)
-  run_jobs md-sqpoll --filename=/dev/md0 --ioengine=io_uring --direct=1 --sqthread_poll=1 ;;
-esac
-mdadm --stop /dev/md0 >/dev/null 2>&1
+run_md() { # round
+  case " $configs " in *" md "* | *" md-sqpoll "*) ;; *) return 0 ;; esac
+  # The same fresh start as the Salix array's (create deallocates).
+  for b in $blks; do blkdiscard "$b" || echo "md: blkdiscard $b failed"; done
+  # --assume-clean skips the initial resync (the members were just
+  # deallocated, and a resync would only add background writes to the run).
+  # 64 KiB chunks: a 64 KiB write is one chunk, a full stripe is 256 KiB.
+  mdadm --create /dev/md0 --run --level=5 --raid-devices=5 --chunk=64 --assume-clean \
+    $blks >/dev/null 2>&1 || { echo "BENCH-SKIP md: mdadm --create failed"; return 0; }
+  case " $configs " in *" md "*) run_jobs md "$1" --filename=/dev/md0 --ioengine=io_uring --direct=1 ;; esac
+  # md-sqpoll: fio's io_uring engine with its own kernel submission thread,
+  # the same help salix-device-sqpoll gets.
+  case " $configs " in *" md-sqpoll "*)
+    run_jobs md-sqpoll "$1" --filename=/dev/md0 --ioengine=io_uring --direct=1 --sqthread_poll=1 ;;
+  esac
+  mdadm --stop /dev/md0 >/dev/null 2>&1
+  # md's superblocks must not outlive it (the next Salix create trims anyway).
+  mdadm --zero-superblock $blks >/dev/null 2>&1 || true
+}
+
+r=1
+while [ $r -le "$rounds" ]; do
+  if [ $((r % 2)) -eq 1 ]; then
+    echo "ROUND $r salix-first"
+    run_salix $r
+    run_md $r
+  else
+    echo "ROUND $r md-first"
+    run_md $r
+    run_salix $r
+  fi
+  r=$((r + 1))
+done
