@@ -30,6 +30,9 @@ constexpr uint64_t kGcBusyTicks = 64;
 constexpr size_t kTableBatch = 16;
 // Collected stripes deallocated together (one command per member).
 constexpr size_t kFreeBatch = 16;
+// Victims MaybeCollect takes in one call (those with nothing live finish at
+// once; the first with live chunks ends the call).
+constexpr unsigned kCollectPerCall = 64;
 // Ranges in one Dataset Management command (NR is 8 bits).
 constexpr size_t kMaxDsmRanges = 256;
 // Data in one merged write (coalescer.h): large enough that a burst of
@@ -1395,12 +1398,24 @@ bool Engine::SubmitFlush(ArrayCompletionFn fn, void* ctx) {
 // ---- array GC -------------------------------------------------------------------------
 
 void Engine::MaybeCollect() {
-  if (collecting_ || rebuild_) return;
-  uint64_t low = std::max<uint64_t>(geo_.n() + 2, geo_.stripes / 32);
-  if (free_stripes_.size() > low) return;
+  const uint64_t low = std::max<uint64_t>(geo_.n() + 2, geo_.stripes / 32);
+  // A victim with nothing live (a sequential overwrite leaves only such)
+  // is collected at once, without a read; so several are taken per call.
+  // One per Poll round fell behind fio's 64 KiB job, whose writes take a
+  // band of stripes each: they then found too few free stripes for band
+  // runs, and cost 5-7 member commands each instead of 2.6.
+  for (unsigned taken = 0; taken < kCollectPerCall; taken++) {
+    if (collecting_ || rebuild_ || free_stripes_.size() > low) return;
+    uint64_t victim;
+    if (!NextVictim(&victim)) return;
+    Collect(victim);
+  }
+}
+
+bool Engine::NextVictim(uint64_t* victim) {
   // The scan is O(stripes): when it found nothing to collect (everything
   // still replicating), wait a few polls before looking again.
-  if (tick_ < next_collect_scan_) return;
+  if (tick_ < next_collect_scan_) return false;
   // Greedy: the closed stripe with the fewest live chunks. A scan keeps
   // the kCandidates best; later collections take from that list while its
   // entries are still closed and no fuller than when scanned (live counts
@@ -1426,16 +1441,16 @@ void Engine::MaybeCollect() {
       next_collect_scan_ = tick_ + 16;
       groups_short_ = true;  // victims appear once backups are freed
       FreeCollected(true);
-      return;
+      return false;
     }
     const size_t n = std::min(kCandidates, best.size());
     std::nth_element(best.begin(), best.begin() + (n - 1), best.end());
     std::sort(best.begin(), best.begin() + n);
     gc_candidates_.assign(best.rbegin() + (best.size() - n), best.rend());
   }
-  const uint64_t victim = gc_candidates_.back().second;
+  *victim = gc_candidates_.back().second;
   gc_candidates_.pop_back();
-  Collect(victim);
+  return true;
 }
 
 void Engine::Collect(uint64_t victim) {

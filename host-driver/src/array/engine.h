@@ -266,7 +266,11 @@ class Engine final : public Array {
   void IssueFreeGroups(unsigned member, std::shared_ptr<Batch> b);
   // Deallocates collected stripes and frees them: in batches, or now.
   void FreeCollected(bool now);
+  // Array GC: while free stripes are at the reserve, collects victims
+  // (several, while each finishes at once).
   void MaybeCollect();
+  // The closed stripe with the fewest live chunks, or false (none yet).
+  bool NextVictim(uint64_t* victim);
   void Collect(uint64_t victim);
   void FinishCollect(uint64_t victim);
 
