@@ -346,8 +346,9 @@ for job, goal in goals.items():
     # The two sides of one pair do not see the same host: compare them at
     # the same steal too, on each side's least-squares line over the pairs.
     fs, fm = fit(points(job, "salix-device")), fit(points(job, "md"))
-    if fs and fm:
-        steals = [p[0] for c in ("salix-device", "md") for p in points(job, c)]
+    steals = [p[0] for c in ("salix-device", "md") for p in points(job, c)]
+    # (Without steal to speak of, the lines say nothing the median does not.)
+    if fs and fm and max(steals) >= 2:
         at = [0, statistics.median(steals)]
         print(f"{job}: at equal host steal (each side's line over the pairs): " +
               ", ".join(f"{s:.0f} % -> {line(fs, s) / line(fm, s):.2f}x" for s in at))
