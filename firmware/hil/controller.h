@@ -231,6 +231,7 @@ class Controller {
   std::vector<uint8_t> internal_;
   std::vector<BlockTag> tags_;
   std::vector<HostTag> write_tags_;  // Write Tagged's tag list
+  std::vector<uint64_t> write_lbas_;  // its pieces' LBAs (scattered)
   uint64_t parity_engine_free_ns_ = 0;
   // SALIX_FAULT_*: survives controller resets (CC.EN), not the controller.
   uint32_t fault_mode_ = 0;

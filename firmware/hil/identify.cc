@@ -102,6 +102,7 @@ void BuildIdentifyController(const ControllerIdentity& id,
   PutCString(v.firmware_version, sizeof(v.firmware_version),
              id.firmware_version);
   PutCString(v.personality, sizeof(v.personality), std::string(p.name()));
+  v.features = SALIX_FEATURE_WRITE_TAGGED_SCATTER;
   static_assert(sizeof(v) == sizeof(out->vs));
   std::memcpy(out->vs, &v, sizeof(v));
 }

@@ -24,7 +24,7 @@ std::optional<SalixIdentity> parse_salix_identity(const uint8_t* vendor_area,
   // A newer format changes the meaning of fields we would read.
   if (block.format_version != SALIX_VENDOR_IDENTIFY_VERSION) return std::nullopt;
   return SalixIdentity{field(block.firmware_version, sizeof(block.firmware_version)),
-                       field(block.personality, sizeof(block.personality))};
+                       field(block.personality, sizeof(block.personality)), block.features};
 }
 
 }  // namespace salix::host

@@ -64,6 +64,7 @@ TEST_CASE("The vendor-specific area carries the Salix block") {
   CHECK(v.abi_version == SALIX_ABI_VERSION);
   CHECK(std::string(v.firmware_version) == salix_version());
   CHECK(std::string(v.personality) == "nossd");
+  CHECK(v.features == SALIX_FEATURE_WRITE_TAGGED_SCATTER);
 }
 
 TEST_CASE("Identify Namespace reports size, LBA formats and DLFEAT") {

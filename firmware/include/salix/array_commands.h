@@ -98,14 +98,25 @@ typedef struct salix_parity_source {
  *     for blocks [SLBA + t * (TB + 1), +TB + 1) (the last may cover fewer),
  *     zero-padded to a multiple of SALIX_TAG_LIST_ALIGN bytes; the NLB + 1
  *     blocks of data follow it. The transfer is that sum.
+ *   CDW13 bit 31 SALIX_WRITE_TAGGED_SCATTER (controllers whose vendor
+ *     identify block has SALIX_FEATURE_WRITE_TAGGED_SCATTER): the pieces
+ *     of TB + 1 blocks go to LBAs of their own. NLB + 1 is NT * (TB + 1);
+ *     the list holds the NT tags, then NT uint64_t LBAs (piece t's first
+ *     block; ascending, pieces not overlapping, the first equal to SLBA),
+ *     all zero-padded to a multiple of SALIX_TAG_LIST_ALIGN bytes; the
+ *     pieces' data follows in list order. So a host merges writes that are
+ *     not neighbours on the medium into one command too.
  * Stored and read back as a Write's command tag would be (an all-zero entry
  * is "untagged"); where a flash page spans several tags, the page keeps the
  * tag of its first block the command writes. CDW2, CDW3, CDW14, CDW15 are
  * reserved (zero).
- * Status: LBA Out of Range; Invalid Field if the transfer exceeds MDTS or
- * the data length is not the computed transfer.
+ * Status: LBA Out of Range (any piece); Invalid Field if the transfer
+ * exceeds MDTS, the data length is not the computed transfer, or (scatter)
+ * NLB + 1 is not a multiple of TB + 1 or the LBAs are not ascending without
+ * overlap from SLBA. Nothing is written then.
  */
 #define SALIX_TAG_LIST_ALIGN 4096u
+#define SALIX_WRITE_TAGGED_SCATTER (1u << 31)
 
 /*
  * ---- Read Tags (I/O, SALIX_IO_READ_TAGS) ------------------------------------

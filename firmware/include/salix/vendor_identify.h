@@ -24,6 +24,8 @@ extern "C" {
 #define SALIX_VENDOR_IDENTIFY_MAGIC "SALIX\0\0\0"
 #define SALIX_VENDOR_IDENTIFY_MAGIC_LEN 8u
 #define SALIX_VENDOR_IDENTIFY_VERSION 1u
+/* features: Write Tagged takes SALIX_WRITE_TAGGED_SCATTER (array_commands.h). */
+#define SALIX_FEATURE_WRITE_TAGGED_SCATTER (1u << 0)
 
 typedef struct salix_vendor_identify {
     char magic[8];              /* SALIX_VENDOR_IDENTIFY_MAGIC */
@@ -31,7 +33,8 @@ typedef struct salix_vendor_identify {
     uint32_t abi_version;       /* SALIX_ABI_VERSION of the firmware */
     char firmware_version[32];  /* e.g. "0.1.0" */
     char personality[32];       /* e.g. "nossd" */
-    uint8_t reserved[944];
+    uint32_t features;          /* SALIX_FEATURE_* (0 before the field) */
+    uint8_t reserved[940];
 } salix_vendor_identify;
 
 #ifdef __cplusplus

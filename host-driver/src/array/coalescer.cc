@@ -12,8 +12,9 @@ constexpr uintptr_t kPage = 4096;
 }  // namespace
 
 void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
-                          uint32_t max_bytes, bool gather) {
+                          uint32_t max_bytes, bool gather, bool scatter) {
   gather_ = gather;
+  scatter_ = scatter;
   unit_blocks_ = unit_blocks;
   lba_size_ = lba_size;
   max_bytes_ = max_bytes;
@@ -45,13 +46,19 @@ void Coalescer::Add(const DeviceCommand& cmd, IoDone done) {
 
 DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   uint64_t blocks = 0, bytes = 0;
+  bool adjacent = true;
   for (size_t x = first; x < last; x++) {
     const DeviceCommand& c = entries_[order_[x].second].cmd;
+    adjacent &= x == first || order_[x].first == order_[x - 1].first +
+                                  Blocks(entries_[order_[x - 1].second].cmd);
     blocks += Blocks(c);
     bytes += c.data_len;
   }
   const uint64_t tags = blocks / unit_blocks_;
-  const uint64_t list = (tags * sizeof(salix_host_tag) + SALIX_TAG_LIST_ALIGN - 1) /
+  // Scattered: the units' LBAs follow the tags.
+  const uint64_t tag_bytes = tags * sizeof(salix_host_tag);
+  const uint64_t used = tag_bytes + (adjacent ? 0 : tags * sizeof(uint64_t));
+  const uint64_t list = (used + SALIX_TAG_LIST_ALIGN - 1) /
                         SALIX_TAG_LIST_ALIGN * SALIX_TAG_LIST_ALIGN;
   // Page-aligned, so that Linux can map the list and the (page-aligned)
   // chunks as they are; a gap inside a page would make it copy them all.
@@ -70,14 +77,14 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   uint8_t* tag_out = b->buffer.data() + ((kPage - base % kPage) % kPage);
   uint8_t* const start = tag_out;
   uint8_t* data_out = start + list;
-  const uint64_t tag_bytes = tags * sizeof(salix_host_tag);
-  // Zero [tag_bytes, list) outside the known-zero [zero_from, zero_to).
-  if (tag_bytes < b->zero_from) {
-    std::memset(start + tag_bytes, 0, std::min(list, b->zero_from) - tag_bytes);
+  uint8_t* lba_out = start + tag_bytes;
+  // Zero [used, list) outside the known-zero [zero_from, zero_to).
+  if (used < b->zero_from) {
+    std::memset(start + used, 0, std::min(list, b->zero_from) - used);
   }
-  const uint64_t after = std::max(tag_bytes, b->zero_to);
+  const uint64_t after = std::max(used, b->zero_to);
   if (after < list) std::memset(start + after, 0, list - after);
-  b->zero_from = tag_bytes;
+  b->zero_from = used;
   b->zero_to = list;
   b->segments.clear();
   b->segments.push_back({tag_out, list});
@@ -90,6 +97,11 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
     for (uint32_t u = 0; u < Blocks(e.cmd) / unit_blocks_; u++) {
       std::memcpy(tag_out, &tag, sizeof(tag));
       tag_out += sizeof(tag);
+      if (!adjacent) {
+        const uint64_t lba = Lba(e.cmd) + uint64_t{u} * unit_blocks_;
+        std::memcpy(lba_out, &lba, sizeof(lba));
+        lba_out += sizeof(lba);
+      }
     }
     if (gather_) {
       b->segments.push_back({e.cmd.data, e.cmd.data_len});
@@ -107,7 +119,7 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   cmd.cdw10 = static_cast<uint32_t>(slba);
   cmd.cdw11 = static_cast<uint32_t>(slba >> 32);
   cmd.cdw12 = static_cast<uint32_t>(blocks - 1);
-  cmd.cdw13 = unit_blocks_ - 1;
+  cmd.cdw13 = (unit_blocks_ - 1) | (adjacent ? 0 : SALIX_WRITE_TAGGED_SCATTER);
   if (gather_) {
     cmd.segments = b->segments.data();
     cmd.segment_count = static_cast<uint32_t>(b->segments.size());

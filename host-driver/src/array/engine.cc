@@ -184,7 +184,8 @@ void Engine::ConfigureStage(Member& mb) {
   if (limit != 0) max = std::min<uint64_t>(max, limit - SALIX_TAG_LIST_ALIGN);
   if (max < 2 * geo_.chunk_bytes) return;  // nothing to gain
   mb.stage.Configure(geo_.chunk_blocks, mb.dev->info().lba_size,
-                     static_cast<uint32_t>(max), mb.dev->info().cheap_segments);
+                     static_cast<uint32_t>(max), mb.dev->info().cheap_segments,
+                     mb.dev->info().scattered_write_tagged);
 }
 
 void Engine::OnIoComplete(void* p, const DeviceCompletion& c) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "embedded/embedded_host.h"
+#include "salix/host/discovery.h"
 
 namespace salix::host {
 namespace {
@@ -69,8 +70,10 @@ class EmbeddedDeviceImpl final : public EmbeddedDevice {
     info_.cheap_segments = true;
     const auto* vendor = reinterpret_cast<const uint8_t*>(&id) +
                          SALIX_VENDOR_IDENTIFY_OFFSET;
-    info_.salix = std::memcmp(vendor, SALIX_VENDOR_IDENTIFY_MAGIC,
-                              SALIX_VENDOR_IDENTIFY_MAGIC_LEN) == 0;
+    const auto salix = parse_salix_identity(vendor, SALIX_VENDOR_IDENTIFY_SIZE);
+    info_.salix = salix.has_value();
+    info_.scattered_write_tagged =
+        salix && (salix->features & SALIX_FEATURE_WRITE_TAGGED_SCATTER) != 0;
     slots_.clear();
     slots_.resize(options_.queue_depth);
     free_.clear();

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <salix/vendor_identify.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -277,7 +278,10 @@ Result<std::unique_ptr<Device>> OpenLinuxDevice(const std::string& path,
   info.lba_count = ns_id.nsze;
   info.max_transfer_bytes =
       linux_backend::max_transfer(name, paths.block.substr(5), id);
-  info.salix = parse_salix_identity(id.vs, sizeof(id.vs)).has_value();
+  const auto salix = parse_salix_identity(id.vs, sizeof(id.vs));
+  info.salix = salix.has_value();
+  info.scattered_write_tagged =
+      salix && (salix->features & SALIX_FEATURE_WRITE_TAGGED_SCATTER) != 0;
   if (info.lba_size < 512 || info.lba_count == 0) {
     return Error{fmt::format("{}: namespace {} reports no capacity or an LBA size of {}",
                              paths.generic, info.nsid, info.lba_size)};

@@ -84,6 +84,9 @@ struct WriteTaggedArgs {
   int64_t buffer_bytes = -1;
   int nlb_override = -1;  // 1-based NLB, when not data.size() / lba_size
   BufferLayout layout = {};
+  // Scattered (SALIX_WRITE_TAGGED_SCATTER): tag t's piece of per_tag
+  // blocks goes to lbas[t]; the LBAs follow the tags in the list.
+  std::vector<uint64_t> lbas;
 };
 
 inline uint64_t TagListBytes(size_t tags) {
@@ -100,9 +103,14 @@ inline std::optional<nvme::Cqe> WriteTagged(EmbeddedHost& h,
   nvme::Sqe s = IoSqe(SALIX_IO_WRITE_TAGGED, a.slba, nlb);
   if (a.fua) s.cdw12 |= 1u << 30;
   s.cdw13 = (a.per_tag - 1) & 0xFFFF;
-  const uint64_t list = TagListBytes(a.tags.size());
+  if (!a.lbas.empty()) s.cdw13 |= SALIX_WRITE_TAGGED_SCATTER;
+  const uint64_t tag_bytes = a.tags.size() * sizeof(salix_host_tag);
+  const uint64_t lba_bytes = a.lbas.size() * sizeof(uint64_t);
+  const uint64_t list = (tag_bytes + lba_bytes + SALIX_TAG_LIST_ALIGN - 1) /
+                        SALIX_TAG_LIST_ALIGN * SALIX_TAG_LIST_ALIGN;
   std::vector<uint8_t> buf(list + a.data.size());
-  std::memcpy(buf.data(), a.tags.data(), a.tags.size() * sizeof(salix_host_tag));
+  std::memcpy(buf.data(), a.tags.data(), tag_bytes);
+  if (lba_bytes) std::memcpy(buf.data() + tag_bytes, a.lbas.data(), lba_bytes);
   std::memcpy(buf.data() + list, a.data.data(), a.data.size());
   if (a.buffer_bytes >= 0) buf.resize(static_cast<size_t>(a.buffer_bytes));
   return h.ExecuteWithData(1, s, buf, a.layout);

@@ -289,6 +289,108 @@ TEST_CASE("Malformed Write Tagged commands fail with their status and write noth
   }
 }
 
+TEST_CASE("Scattered Write Tagged puts each piece at its own LBA with its tag") {
+  for (auto& [name, opts] : AllNamespaces()) {
+    INFO(name);
+    auto h = MakeHostFrom(opts);
+    const uint32_t bs = h->lba_size();
+    const uint64_t granule = TagGranule(name, bs);
+    // Pieces of one 4 KiB page (a chunk, as the array writes them), some
+    // neighbours (one personality write), some far apart, the last at the
+    // namespace's end.
+    const uint32_t per = 4096 / bs;
+    const uint64_t cap = h->capacity_blocks();
+    WriteTaggedArgs a;
+    a.per_tag = per;
+    a.lbas = {per * 2, per * 3, per * 9, per * 40, cap - per};
+    a.slba = a.lbas[0];
+    a.data = Pattern(a.lbas.size() * per * bs, 11);
+    a.tags = Tags(a.lbas.size(), 500);
+    REQUIRE(StatusOf(WriteTagged(*h, a)).ok());
+    for (size_t t = 0; t < a.lbas.size(); t++) {
+      INFO("piece " << t << " at LBA " << a.lbas[t]);
+      const std::vector<uint8_t> want(a.data.begin() + t * per * bs,
+                                      a.data.begin() + (t + 1) * per * bs);
+      CHECK(ReadBack(*h, a.lbas[t], per) == want);
+      std::vector<salix_tag_entry> e;
+      REQUIRE(ReadTags(*h, a.lbas[t], per, &e).ok());
+      for (uint32_t b = 0; b < per; b++) {
+        CHECK(SameTag(e[b].tag, a.tags[t]));
+        CHECK(e[b].flags == SALIX_TAG_MAPPED);
+      }
+    }
+    // Between the pieces nothing was written.
+    std::vector<salix_tag_entry> gap;
+    REQUIRE(ReadTags(*h, per * 4, per * 5, &gap).ok());
+    for (const auto& e : gap) CHECK(e.flags == 0);
+    CHECK(ReadBack(*h, per * 4, per * 5) == std::vector<uint8_t>(per * 5 * bs, 0));
+    (void)granule;
+    CHECK(U128Low(Smart(*h).host_write_commands) == 1);
+  }
+}
+
+TEST_CASE("Malformed scattered Write Tagged commands fail and write nothing") {
+  for (auto& [name, opts] : AllNamespaces()) {
+    INFO(name);
+    auto h = MakeHostFrom(opts);
+    const uint32_t bs = h->lba_size();
+    const uint32_t per = 4096 / bs;
+    const uint64_t cap = h->capacity_blocks();
+    auto good = [&] {
+      WriteTaggedArgs a;
+      a.per_tag = per;
+      a.lbas = {per * 4, per * 8, per * 12};
+      a.slba = a.lbas[0];
+      a.data = Pattern(3 * per * bs, 12);
+      a.tags = Tags(3, 600);
+      return a;
+    };
+    struct Case {
+      const char* what;
+      WriteTaggedArgs args;
+      Status want;
+    };
+    std::vector<Case> cases;
+    {
+      auto a = good();
+      a.lbas = {per * 4, per * 12, per * 8};
+      cases.push_back({"LBAs not ascending", a, Status::InvalidField()});
+    }
+    {
+      auto a = good();
+      a.lbas = {per * 4, per * 8, per * 9 - 1};
+      cases.push_back({"pieces overlap", a, Status::InvalidField()});
+    }
+    {
+      auto a = good();
+      a.slba = per * 5;
+      cases.push_back({"first piece not at SLBA", a, Status::InvalidField()});
+    }
+    {
+      auto a = good();
+      a.lbas[2] = cap - per + 1;
+      cases.push_back({"a piece past the end", a, Status::LbaOutOfRange()});
+    }
+    if (per > 1) {
+      auto a = good();
+      a.nlb_override = static_cast<int>(3 * per - 1);
+      a.data.resize((3 * per - 1) * bs);
+      cases.push_back({"blocks not whole pieces", a, Status::InvalidField()});
+    }
+    for (auto& c : cases) {
+      INFO(c.what);
+      CHECK(StatusOf(WriteTagged(*h, c.args)) == c.want);
+      std::vector<salix_tag_entry> t;
+      REQUIRE(ReadTags(*h, 0, per * 16, &t).ok());
+      for (const auto& e : t) CHECK(e.flags == 0);
+      REQUIRE(ReadTags(*h, cap - per, per, &t).ok());
+      for (const auto& e : t) CHECK(e.flags == 0);
+    }
+    CHECK(U128Low(Smart(*h).host_write_commands) == 0);
+    CHECK(StatusOf(WriteTagged(*h, good())).ok());
+  }
+}
+
 TEST_CASE("Write Tagged counts as a host write of its data") {
   auto h = MakeHostFrom(SmallDevice({{"size", "8M"}}));
   // 125 blocks of 4 KiB = 1000 units of 512 bytes exactly: one "thousand"

@@ -101,4 +101,74 @@ TEST_CASE("Coalescer: a merged Write Tagged carries the tags, zero padding and t
   CHECK(co.merged_writes() == 12 + 3 + 7 + 2);
 }
 
+TEST_CASE("Coalescer: writes that are not neighbours go as one scattered Write Tagged "
+          "where the member takes it, else one command per run",
+          "[array][coalescer]") {
+  // Chunks 7, 3, 4 and 20 staged (not in order): 3-4 are neighbours, 7 and
+  // 20 are not.
+  const std::vector<uint64_t> chunks = {7, 3, 4, 20};
+  for (bool scatter : {true, false}) {
+    CAPTURE(scatter);
+    Coalescer co;
+    co.Configure(kUnit, kLba, 64 * kChunk, /*gather=*/false, scatter);
+    Coalescer::BatchPool pool;
+    std::vector<std::vector<uint8_t>> data;
+    data.reserve(chunks.size());
+    int completed = 0;
+    for (size_t i = 0; i < chunks.size(); i++) {
+      data.emplace_back(kChunk, static_cast<uint8_t>(0x30 + i));
+      DeviceCommand c = ChunkWrite(chunks[i], data.back().data(), 200 + static_cast<uint32_t>(i));
+      REQUIRE(co.Accepts(c));
+      co.Add(c, IoDone([&completed](const DeviceCompletion&) { ++completed; }));
+    }
+    std::vector<Sent> sent;
+    std::vector<IoDone> dones;
+    co.Flush(pool, [&](const DeviceCommand& cmd, IoDone&& done) {
+      const auto* p = static_cast<const uint8_t*>(cmd.data);
+      sent.push_back({cmd, std::vector<uint8_t>(p, p + cmd.data_len)});
+      dones.push_back(std::move(done));
+    });
+    for (IoDone& d : dones) d(DeviceCompletion{});
+    CHECK(completed == 4);
+    CHECK(pool.in_use() == 0);
+    if (!scatter) {
+      // 3-4 merged, 7 and 20 alone, in LBA order.
+      REQUIRE(sent.size() == 3);
+      CHECK(sent[0].cmd.opcode == SALIX_IO_WRITE_TAGGED);
+      CHECK(sent[0].cmd.cdw10 == 3 * kUnit);
+      CHECK((sent[0].cmd.cdw13 & SALIX_WRITE_TAGGED_SCATTER) == 0);
+      CHECK(sent[1].cmd.opcode == SALIX_IO_WRITE);
+      CHECK(sent[1].cmd.cdw10 == 7 * kUnit);
+      CHECK(sent[2].cmd.cdw10 == 20 * kUnit);
+      continue;
+    }
+    REQUIRE(sent.size() == 1);
+    const Sent& s = sent[0];
+    CHECK(s.cmd.opcode == SALIX_IO_WRITE_TAGGED);
+    CHECK(s.cmd.cdw10 == 3 * kUnit);
+    CHECK(s.cmd.cdw12 == 4 * kUnit - 1);
+    CHECK(s.cmd.cdw13 == ((kUnit - 1) | SALIX_WRITE_TAGGED_SCATTER));
+    REQUIRE(s.bytes.size() == SALIX_TAG_LIST_ALIGN + 4 * kChunk);
+    // In LBA order: chunks 3, 4, 7, 20 (staged as the 2nd, 3rd, 1st, 4th).
+    const uint64_t order[] = {3, 4, 7, 20};
+    const size_t staged[] = {1, 2, 0, 3};
+    for (unsigned t = 0; t < 4; t++) {
+      CAPTURE(t);
+      salix_host_tag tag;
+      std::memcpy(&tag, s.bytes.data() + t * sizeof(tag), sizeof(tag));
+      CHECK(tag.dw[0] == 200 + staged[t]);
+      uint64_t lba;
+      std::memcpy(&lba, s.bytes.data() + 4 * sizeof(tag) + t * sizeof(lba), sizeof(lba));
+      CHECK(lba == order[t] * kUnit);
+      CHECK(std::memcmp(s.bytes.data() + SALIX_TAG_LIST_ALIGN + t * kChunk,
+                        data[staged[t]].data(), kChunk) == 0);
+    }
+    size_t nonzero = 0;
+    for (size_t b = 4 * (sizeof(salix_host_tag) + 8); b < SALIX_TAG_LIST_ALIGN; b++) {
+      nonzero += s.bytes[b] != 0;
+    }
+    CHECK(nonzero == 0);
+  }
+}
+
 }  // namespace salix::host::array

@@ -26,6 +26,7 @@ struct NamespaceInfo {
 struct SalixIdentity {
   std::string firmware_version;
   std::string personality;
+  uint32_t features = 0;  // SALIX_FEATURE_* (<salix/vendor_identify.h>)
 };
 
 struct ControllerInfo {

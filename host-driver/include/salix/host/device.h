@@ -77,6 +77,9 @@ struct DeviceInfo {
   // too, but under TCG vectored passthrough measured costlier than a copy
   // into one buffer in user space (docs/BENCHMARKS.md, array-vs-md).
   bool cheap_segments = false;
+  // Write Tagged takes SALIX_WRITE_TAGGED_SCATTER (the vendor identify
+  // block's SALIX_FEATURE_WRITE_TAGGED_SCATTER).
+  bool scattered_write_tagged = false;
   uint64_t capacity_bytes() const { return lba_count * lba_size; }
 };
 
