@@ -40,6 +40,27 @@ check_output "Identify Namespace 7 (NN is 1) -> Invalid Namespace or Format" \
 check_output "Format NVM with LBA format 9 -> Invalid Format" \
   "INVALID_FORMAT|Invalid Format" \
   nvme admin-passthru "$ctrl" --opcode=0x80 --namespace-id=1 --cdw10=9
+# A scattered Write Tagged (85h, CDW13 bit 31): two one-block pieces, tags
+# 1 and 2, at the LBAs given (octal escapes), data 'A' then 'B'.
+scattered() {
+  { printf '\001'; head -c 15 /dev/zero; printf '\002'; head -c 15 /dev/zero
+    printf "$1"; head -c 7 /dev/zero; printf "$2"; head -c 7 /dev/zero
+    head -c $((4096 - 48)) /dev/zero
+    head -c "$lbads" /dev/zero | tr '\0' A; head -c "$lbads" /dev/zero | tr '\0' B
+  } >/tmp/wt.bin
+  nvme io-passthru "$ns" --opcode=0x85 --namespace-id=1 --cdw10="$3" --cdw12=1 \
+    --cdw13=0x80000000 --data-len=$((4096 + 2 * lbads)) --write --input-file=/tmp/wt.bin
+}
+check_output "scattered Write Tagged with descending LBAs (10, 5) -> Invalid Field" \
+  "INVALID_FIELD|Invalid Field" scattered '\012' '\005' 10
+# The same at LBAs 10 and 20: block 20 then holds the second piece.
+scattered_lands() {
+  scattered '\012' '\024' 10 >/dev/null &&
+    nvme read "$ns" --start-block=20 --block-count=0 --data-size="$lbads" \
+      --data=/tmp/r.bin >/dev/null &&
+    [ "$(wc -c </tmp/r.bin)" -eq "$lbads" ] && [ "$(tr -d B </tmp/r.bin | wc -c)" -eq 0 ]
+}
+check "scattered Write Tagged at LBAs 10 and 20 puts its second piece at 20" scattered_lands
 check_output "error log records the failures" "error_count[[:space:]]*:[[:space:]]*[1-9]" \
   nvme error-log "$ctrl" --log-entries=1
 check "device still serves I/O: fio 4 KiB random write + verify" \
