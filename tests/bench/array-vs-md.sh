@@ -4,14 +4,15 @@
 #   tests/bench/array-vs-md.sh [--runtime SECONDS] [--configs "salix-device md"]
 #                              [--append KERNEL-ARGS] [--ssd-opts 'k=v,...']
 #                              [--fio-args 'ARGS'] [--boots N] [--rounds N]
-#                              [--plot FILE.png]
+#                              [--qemu-arg ARG] [--plot FILE.png]
 #                                                          (./salix bench array-vs-md)
 # Every config takes NVMe completions by interrupt (polled passthrough,
 # fio --polling=on, oopses the guest's Linux 6.1; see docs/BENCHMARKS.md).
 # --append adds guest kernel arguments, --ssd-opts salix-nvme properties
 # for all five devices (after size=512M,personality=nossd; e.g. poll-us=0),
 # --fio-args fio options added to every job of every config (both sides,
-# e.g. --cpus_allowed=0). --boots N repeats the whole run in N VMs, one
+# e.g. --cpus_allowed=0), --qemu-arg one QEMU argument (repeatable; e.g.
+# -mem-prealloc, so that no job pays the host's first touch of guest RAM). --boots N repeats the whole run in N VMs, one
 # after the other; --rounds N runs every config N times in each boot, the
 # order alternating (odd rounds Salix first, even rounds md first; every
 # config starts from deallocated members). With either, the run ends with a
@@ -42,6 +43,7 @@ set -euo pipefail
 runtime=10
 configs="salix-device salix-device-nocoalesce salix-host md"
 append=()
+qemu_args=()
 ssd_opts=size=512M,personality=nossd
 fio_args=""
 boots=1
@@ -54,10 +56,11 @@ while [[ $# -gt 0 ]]; do
     --append) append=(--append "$2"); shift ;;
     --ssd-opts) ssd_opts=$ssd_opts,$2; shift ;;
     --fio-args) fio_args=$2; shift ;;
+    --qemu-arg) qemu_args+=(--qemu-arg "$2"); shift ;;
     --boots) boots=$2; shift ;;
     --rounds) rounds=$2; shift ;;
     --plot) plot=$2; shift ;;
-    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,..., --fio-args ARGS, --boots N, --rounds N, --plot FILE)" >&2
+    *) echo "array-vs-md: unknown argument '$1' (--runtime S, --configs LIST, --append ARGS, --ssd-opts K=V,..., --fio-args ARGS, --boots N, --rounds N, --qemu-arg ARG, --plot FILE)" >&2
        exit 2 ;;
   esac
   shift
@@ -82,12 +85,13 @@ echo "$fio_args" >"$work/fio-args"
 echo "$rounds" >"$work/rounds"
 report() { # log boot: one boot's table; its rows go to $work/rows.jsonl
 python3 - "$1" "$runtime" "$configs" "${append[*]:-}" "${ssd_opts#size=512M,personality=nossd}" \
-  "$work/host-stat" "$fio_args" "$2" "$work/rows.jsonl" "$rounds" <<'PY'
+  "$work/host-stat" "$fio_args" "$2" "$work/rows.jsonl" "$rounds" "${qemu_args[*]:-}" <<'PY'
 import bisect, json, re, sys
 log, runtime, configs, append = open(sys.argv[1], errors="replace").read(), sys.argv[2], sys.argv[3].split(), sys.argv[4]
 ssd_opts = sys.argv[5].lstrip(",")
 fio_args = sys.argv[7]
 boot, rows_file, rounds = int(sys.argv[8]), sys.argv[9], int(sys.argv[10])
+qemu_args = " ".join(a for a in sys.argv[11].split() if a != "--qemu-arg")
 HZ = 100  # USER_HZ of /proc/stat
 
 # The host's /proc/stat samples: (wall clock, [user nice system idle iowait
@@ -269,6 +273,7 @@ extra += f" --append '{append.split(' ', 1)[1]}'" if append else ""
 extra += f" --ssd-opts {ssd_opts}" if ssd_opts else ""
 extra += f" --fio-args '{fio_args}'" if fio_args else ""
 extra += f" --rounds {rounds}" if rounds > 1 else ""
+extra += "".join(f" --qemu-arg {a}" for a in qemu_args.split())
 print(f"rerun: ./salix bench array-vs-md --runtime {runtime}{extra}")
 PY
 }
@@ -279,7 +284,7 @@ for ((boot = 1; boot <= boots; boot++)); do
   echo "[bench] array-vs-md: booting one VM with 5 SSDs ($ssd_opts; runtime ${runtime}s per job; configs: $configs${fio_args:+; fio $fio_args}; boot $boot of $boots)" >&2
   "$SALIX_ROOT/images/salix-vm" --qemu "$SALIX_QEMU" --guest "$SALIX_GUEST" \
     --firmware "$SALIX_FIRMWARE" --ssds 5 --ssd-opts "$ssd_opts" \
-    "${append[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
+    "${append[@]}" "${qemu_args[@]}" --job "$SALIX_ROOT/tests/bench/guest-array-vs-md.sh" \
     --job-file "$work/runtime:/salix/runtime" --job-file "$work/configs:/salix/configs" \
     --job-file "$work/fio-args:/salix/fio-args" --job-file "$work/rounds:/salix/rounds" \
     --log "$log" --timeout $((1800 * rounds)) >/dev/null

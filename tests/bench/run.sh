@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: ./salix bench [nvme-vs-builtin|ftl-latency|array-vs-md|all]
 # [--runtime SECONDS] (default all, in that order). array-vs-md also takes
-# --configs, --append, --ssd-opts, --fio-args, --boots, --rounds and --plot (see
-# tests/bench/array-vs-md.sh).
+# --configs, --append, --ssd-opts, --fio-args, --boots, --rounds, --qemu-arg
+# and --plot (see tests/bench/array-vs-md.sh).
 #
 # nvme-vs-builtin: one VM with one salix-nvme SSD (personality nossd, RAM) and
 # QEMU's built-in nvme device backed by a file in /dev/shm (RAM); the same fio
@@ -30,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     nvme-vs-builtin | ftl-latency | array-vs-md) names+=("$1") ;;
     all) names+=(nvme-vs-builtin ftl-latency array-vs-md) ;;
     --runtime) runtime=$2; shift ;;
-    --configs | --append | --ssd-opts | --fio-args | --boots | --rounds | --plot) array_args+=("$1" "$2"); shift ;;
+    --configs | --append | --ssd-opts | --fio-args | --boots | --rounds | --qemu-arg | --plot) array_args+=("$1" "$2"); shift ;;
     *) echo "unknown benchmark argument '$1' (see tests/bench/run.sh)" >&2; exit 2 ;;
   esac
   shift
