@@ -47,6 +47,13 @@ void ApplyModel(const WriteTaggedArgs& a, uint32_t bs, uint64_t granule,
   }
 }
 
+// A malformed command and the status it must get.
+struct Case {
+  const char* what;
+  WriteTaggedArgs args;
+  Status want;
+};
+
 std::vector<salix_host_tag> Tags(size_t n, uint32_t salt) {
   std::vector<salix_host_tag> v;
   for (uint32_t t = 0; t < n; t++) v.push_back(Tag(salt + t, t, ~t, salt));
@@ -218,11 +225,6 @@ TEST_CASE("Malformed Write Tagged commands fail with their status and write noth
     };
     BufferLayout sgl;
     sgl.kind = DataLayout::kSgl;
-    struct Case {
-      const char* what;
-      WriteTaggedArgs args;
-      Status want;
-    };
     std::vector<Case> cases;
     {
       auto a = good();
@@ -294,7 +296,6 @@ TEST_CASE("Scattered Write Tagged puts each piece at its own LBA with its tag") 
     INFO(name);
     auto h = MakeHostFrom(opts);
     const uint32_t bs = h->lba_size();
-    const uint64_t granule = TagGranule(name, bs);
     // Pieces of one 4 KiB page (a chunk, as the array writes them), some
     // neighbours (one personality write), some far apart, the last at the
     // namespace's end.
@@ -324,7 +325,6 @@ TEST_CASE("Scattered Write Tagged puts each piece at its own LBA with its tag") 
     REQUIRE(ReadTags(*h, per * 4, per * 5, &gap).ok());
     for (const auto& e : gap) CHECK(e.flags == 0);
     CHECK(ReadBack(*h, per * 4, per * 5) == std::vector<uint8_t>(per * 5 * bs, 0));
-    (void)granule;
     CHECK(U128Low(Smart(*h).host_write_commands) == 1);
   }
 }
@@ -344,11 +344,6 @@ TEST_CASE("Malformed scattered Write Tagged commands fail and write nothing") {
       a.data = Pattern(3 * per * bs, 12);
       a.tags = Tags(3, 600);
       return a;
-    };
-    struct Case {
-      const char* what;
-      WriteTaggedArgs args;
-      Status want;
     };
     std::vector<Case> cases;
     {

@@ -34,6 +34,19 @@ struct Sent {
   std::vector<uint8_t> bytes;  // what the command carried, copied at issue
 };
 
+// Flushes the stage: the commands it sends, completed.
+std::vector<Sent> FlushAll(Coalescer& co, Coalescer::BatchPool& pool) {
+  std::vector<Sent> sent;
+  std::vector<IoDone> dones;
+  co.Flush(pool, [&](const DeviceCommand& cmd, IoDone&& done) {
+    const auto* p = static_cast<const uint8_t*>(cmd.data);
+    sent.push_back({cmd, std::vector<uint8_t>(p, p + cmd.data_len)});
+    dones.push_back(std::move(done));
+  });
+  for (IoDone& d : dones) d(DeviceCompletion{});
+  return sent;
+}
+
 // Stages chunks [first, first + n) and flushes: one merged command.
 Sent StageAndFlush(Coalescer& co, Coalescer::BatchPool& pool, uint64_t first, unsigned n,
                    std::vector<std::vector<uint8_t>>& data, int* completed) {
@@ -43,15 +56,8 @@ Sent StageAndFlush(Coalescer& co, Coalescer::BatchPool& pool, uint64_t first, un
     REQUIRE(co.Accepts(c));
     co.Add(c, IoDone([completed](const DeviceCompletion&) { ++*completed; }));
   }
-  std::vector<Sent> sent;
-  std::vector<IoDone> dones;
-  co.Flush(pool, [&](const DeviceCommand& cmd, IoDone&& done) {
-    const auto* p = static_cast<const uint8_t*>(cmd.data);
-    sent.push_back({cmd, std::vector<uint8_t>(p, p + cmd.data_len)});
-    dones.push_back(std::move(done));
-  });
+  std::vector<Sent> sent = FlushAll(co, pool);
   REQUIRE(sent.size() == 1);
-  for (IoDone& d : dones) d(DeviceCompletion{});
   return sent[0];
 }
 
@@ -121,14 +127,7 @@ TEST_CASE("Coalescer: writes that are not neighbours go as one scattered Write T
       REQUIRE(co.Accepts(c));
       co.Add(c, IoDone([&completed](const DeviceCompletion&) { ++completed; }));
     }
-    std::vector<Sent> sent;
-    std::vector<IoDone> dones;
-    co.Flush(pool, [&](const DeviceCommand& cmd, IoDone&& done) {
-      const auto* p = static_cast<const uint8_t*>(cmd.data);
-      sent.push_back({cmd, std::vector<uint8_t>(p, p + cmd.data_len)});
-      dones.push_back(std::move(done));
-    });
-    for (IoDone& d : dones) d(DeviceCompletion{});
+    const std::vector<Sent> sent = FlushAll(co, pool);
     CHECK(completed == 4);
     CHECK(pool.in_use() == 0);
     if (!scatter) {
