@@ -47,18 +47,31 @@ void ApplyModel(const WriteTaggedArgs& a, uint32_t bs, uint64_t granule,
   }
 }
 
+std::vector<salix_host_tag> Tags(size_t n, uint32_t salt) {
+  std::vector<salix_host_tag> v;
+  for (uint32_t t = 0; t < n; t++) v.push_back(Tag(salt + t, t, ~t, salt));
+  return v;
+}
+
+// A scattered Write Tagged of one piece of 'per' blocks at each LBA, data
+// and tags from 'salt'.
+WriteTaggedArgs Scattered(uint32_t per, uint32_t bs, std::vector<uint64_t> lbas,
+                          uint32_t salt) {
+  WriteTaggedArgs a;
+  a.per_tag = per;
+  a.slba = lbas[0];
+  a.data = Pattern(lbas.size() * per * bs, salt);
+  a.tags = Tags(lbas.size(), salt * 50);
+  a.lbas = std::move(lbas);
+  return a;
+}
+
 // A malformed command and the status it must get.
 struct Case {
   const char* what;
   WriteTaggedArgs args;
   Status want;
 };
-
-std::vector<salix_host_tag> Tags(size_t n, uint32_t salt) {
-  std::vector<salix_host_tag> v;
-  for (uint32_t t = 0; t < n; t++) v.push_back(Tag(salt + t, t, ~t, salt));
-  return v;
-}
 
 TEST_CASE("Write Tagged stores the data and each block's own tag") {
   for (auto& [name, opts] : AllNamespaces()) {
@@ -301,12 +314,8 @@ TEST_CASE("Scattered Write Tagged puts each piece at its own LBA with its tag") 
     // namespace's end.
     const uint32_t per = 4096 / bs;
     const uint64_t cap = h->capacity_blocks();
-    WriteTaggedArgs a;
-    a.per_tag = per;
-    a.lbas = {per * 2, per * 3, per * 9, per * 40, cap - per};
-    a.slba = a.lbas[0];
-    a.data = Pattern(a.lbas.size() * per * bs, 11);
-    a.tags = Tags(a.lbas.size(), 500);
+    const WriteTaggedArgs a =
+        Scattered(per, bs, {per * 2, per * 3, per * 9, per * 40, cap - per}, 11);
     REQUIRE(StatusOf(WriteTagged(*h, a)).ok());
     for (size_t t = 0; t < a.lbas.size(); t++) {
       INFO("piece " << t << " at LBA " << a.lbas[t]);
@@ -336,15 +345,7 @@ TEST_CASE("Malformed scattered Write Tagged commands fail and write nothing") {
     const uint32_t bs = h->lba_size();
     const uint32_t per = 4096 / bs;
     const uint64_t cap = h->capacity_blocks();
-    auto good = [&] {
-      WriteTaggedArgs a;
-      a.per_tag = per;
-      a.lbas = {per * 4, per * 8, per * 12};
-      a.slba = a.lbas[0];
-      a.data = Pattern(3 * per * bs, 12);
-      a.tags = Tags(3, 600);
-      return a;
-    };
+    auto good = [&] { return Scattered(per, bs, {per * 4, per * 8, per * 12}, 12); };
     std::vector<Case> cases;
     {
       auto a = good();

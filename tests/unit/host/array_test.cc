@@ -421,7 +421,8 @@ TEST_CASE("Sequential overwrites stay band runs while array GC frees the stripes
   INFO("per write: " << static_cast<double>(commands) / measured << " commands, "
                      << static_cast<double>(st.band_run_chunks - st0.band_run_chunks) / 16 /
                             measured
-                     << " of its chunks in band runs; GC stripes " << st.gc_stripes - st0.gc_stripes);
+                     << " of its chunks in band runs; GC stripes "
+                     << st.gc_stripes - st0.gc_stripes);
   CHECK(st.gc_stripes - st0.gc_stripes >= measured * 4 / 2);
   // Every chunk of every measured write went into a band run.
   CHECK(st.band_run_chunks - st0.band_run_chunks == measured * 16);
