@@ -85,9 +85,9 @@ extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spar
   // One line per open (fio opens in setup for the size, then in the job):
   // tests wait for it before failing a member under a running job.
   auto st = opened.value()->array().Status();
-  fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}; {}\n", st.name,
-             st.k, st.m, st.capacity_bytes, st.degraded ? ", degraded" : "",
-             opened.value()->completion_note());
+  fmt::print(stderr, "salix fio engine: opened array '{}' ({}+{}, {} bytes){}; {}; {}\n",
+             st.name, st.k, st.m, st.capacity_bytes, st.degraded ? ", degraded" : "",
+             opened.value()->completion_note(), opened.value()->staging_note());
   uint64_t enters = opened.value()->ring_enters();
   uint64_t commands = member_commands(*opened.value());
   return new salix_fio_array{std::move(opened.value()), 0, enters, commands};

@@ -12,9 +12,11 @@ constexpr uintptr_t kPage = 4096;
 }  // namespace
 
 void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
-                          uint32_t max_bytes, bool gather, bool scatter) {
+                          uint32_t max_bytes, bool gather, bool scatter,
+                          StagingArena* staging) {
   gather_ = gather;
   scatter_ = scatter;
+  staging_ = staging;
   unit_blocks_ = unit_blocks;
   lba_size_ = lba_size;
   max_bytes_ = max_bytes;
@@ -69,13 +71,20 @@ DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
   // glibc's memset above ~2 KiB is rep stosb, ~10x slower than a vector
   // loop: zeroing the whole buffer cost ~28 us per 4 KiB array write, a
   // 4 KiB list's padding ~13 us per merged command.)
-  if (b->buffer.size() < room + kPage) {
-    b->buffer.resize(room + kPage);
-    b->zero_from = b->zero_to = 0;  // moved: its start may have shifted
+  uint8_t* start;
+  if (staging_ != nullptr && room <= staging_->slot_bytes() &&
+      (b->slot != nullptr || (b->slot = staging_->Take()) != nullptr)) {
+    start = b->slot;
+  } else {
+    if (b->buffer.size() < room + kPage) b->buffer.resize(room + kPage);
+    auto base = reinterpret_cast<uintptr_t>(b->buffer.data());
+    start = b->buffer.data() + ((kPage - base % kPage) % kPage);
   }
-  auto base = reinterpret_cast<uintptr_t>(b->buffer.data());
-  uint8_t* tag_out = b->buffer.data() + ((kPage - base % kPage) % kPage);
-  uint8_t* const start = tag_out;
+  if (start != b->last_start) {
+    b->last_start = start;
+    b->zero_from = b->zero_to = 0;  // nothing known about this memory
+  }
+  uint8_t* tag_out = start;
   uint8_t* data_out = start + list;
   uint8_t* lba_out = start + tag_bytes;
   // Zero [used, list) outside the known-zero [zero_from, zero_to).

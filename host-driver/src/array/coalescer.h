@@ -50,6 +50,7 @@
 
 #include "array/inline_fn.h"
 #include "array/pool.h"
+#include "array/staging.h"
 #include "salix/host/device.h"
 
 namespace salix::host::array {
@@ -64,11 +65,16 @@ class Coalescer {
   // A merged command in flight: its bounce buffer and its parts. Pooled by
   // the owner of the coalescers (the engine), whose address is stable.
   struct Batch {
-    std::vector<uint8_t> buffer;   // the tag list (zero-padded), then the
-                                   // data when it is copied
-    // Bytes [zero_from, zero_to) after the buffer's page-aligned start are
-    // known to be zero (the last list's padding), so the next list zeroes
-    // only what its padding does not share with it.
+    // Where the command is built: the tag list (zero-padded), then the
+    // data when it is copied. A staging slot (staging.h), taken at first
+    // use and kept, when the command fits one; else the page-aligned start
+    // of 'buffer'.
+    uint8_t* slot = nullptr;
+    std::vector<uint8_t> buffer;
+    // Bytes [zero_from, zero_to) after last_start, where the last command
+    // was built, are known to be zero (the last list's padding), so the
+    // next list there zeroes only what its padding does not share with it.
+    const uint8_t* last_start = nullptr;
     uint64_t zero_from = 0, zero_to = 0;
     std::vector<iovec> segments;   // else: the tag list, each part's data
     std::vector<IoDone> parts;
@@ -79,9 +85,11 @@ class Coalescer {
   // one merged command may carry (below the member's transfer limit), 0 =
   // off; gather: send the parts' buffers as a gather list instead of
   // copying them (DeviceInfo::cheap_segments); scatter: merge writes that
-  // are not neighbours (DeviceInfo::scattered_write_tagged).
+  // are not neighbours (DeviceInfo::scattered_write_tagged); staging: slots
+  // to build merged commands in (nullptr: heap memory only), which must
+  // outlive the coalescer.
   void Configure(uint32_t unit_blocks, uint32_t lba_size, uint32_t max_bytes,
-                 bool gather, bool scatter = false);
+                 bool gather, bool scatter = false, StagingArena* staging = nullptr);
 
   // True when cmd may wait here: a plain Write of whole units, no FUA.
   bool Accepts(const DeviceCommand& cmd) const;
@@ -119,6 +127,7 @@ class Coalescer {
 
   uint32_t unit_blocks_ = 1, lba_size_ = 512;
   bool gather_ = false, scatter_ = false;
+  StagingArena* staging_ = nullptr;
   uint64_t max_bytes_ = 0;
   std::vector<Entry> entries_;
   std::vector<std::pair<uint64_t, uint32_t>> order_;  // (lba, entry)

@@ -39,6 +39,12 @@ constexpr size_t kMaxDsmRanges = 256;
 // QD32 4 KiB writes goes out in a command or two per member, small enough
 // that a member's stage does not wait long for a big transfer.
 constexpr uint64_t kMaxMergeBytes = 256 * 1024;
+// Merged commands in flight at once that get a staging slot (staging.h),
+// and a slot's size: a 4 KiB list and up to 31 chunks of 4 KiB. Random
+// 4 KiB writes at QD32 over 4+1 merge ~13 chunks a command; longer merges
+// build in heap memory. 8 MiB of address space, touched as slots are used.
+constexpr size_t kStagingSlots = 64;
+constexpr size_t kStagingSlotBytes = 128 * 1024;
 // Stripes one Parity Compute converts at most (its NS field): a command
 // stays short next to the host commands behind it on the member.
 constexpr size_t kMaxParityStripes = 64;
@@ -48,6 +54,16 @@ constexpr size_t kMaxParityStripes = 64;
 Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
                const Superblock& sb, const Geometry& g)
     : spares_(std::move(spares)), sb_(sb), geo_(g), n_(g.n()) {
+  // Staging slots no larger than any device's transfer limit: Linux 6.1
+  // refuses a fixed-buffer command whose registered buffer runs on for
+  // more pages than the queue takes segments (uring_ring.cc).
+  size_t slot_bytes = kStagingSlotBytes;
+  for (Device* d : members) {
+    if (d != nullptr && d->info().max_transfer_bytes != 0) {
+      slot_bytes = std::min<size_t>(slot_bytes, d->info().max_transfer_bytes);
+    }
+  }
+  staging_ = std::make_unique<StagingArena>(kStagingSlots, slot_bytes);
   members_.resize(members.size());
   for (size_t i = 0; i < members.size(); i++) {
     members_[i].dev = members[i];
@@ -185,7 +201,7 @@ void Engine::ConfigureStage(Member& mb) {
   if (max < 2 * geo_.chunk_bytes) return;  // nothing to gain
   mb.stage.Configure(geo_.chunk_blocks, mb.dev->info().lba_size,
                      static_cast<uint32_t>(max), mb.dev->info().cheap_segments,
-                     mb.dev->info().scattered_write_tagged);
+                     mb.dev->info().scattered_write_tagged, staging_.get());
 }
 
 void Engine::OnIoComplete(void* p, const DeviceCompletion& c) {

@@ -92,6 +92,9 @@ class Engine final : public Array {
       Device* spare, std::function<void(uint64_t, uint64_t)> progress) override;
   Result<bool> Sync() override;
   void SetWriteCoalescing(bool on) override;
+  StagingMemory staging_memory() const override {
+    return {staging_->base(), staging_->bytes(), staging_->slot_bytes()};
+  }
 
   // ---- used by CreateArray / OpenArray -------------------------------------
   // Writes superblocks (generation + 1) to every active member, flushes
@@ -326,6 +329,7 @@ class Engine final : public Array {
   Pool<RunOp> run_pool_;
   Pool<BandOp> band_pool_;
   Coalescer::BatchPool batch_pool_;
+  std::unique_ptr<StagingArena> staging_;  // the batches' slots
   bool stages_waiting_ = false;  // some member's stage is not empty
   std::vector<ParityJob> conversions_waiting_;
   bool coalescing_ = true;

@@ -139,6 +139,7 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::stri
   if (!r) return r.error();
   a->array_ = std::move(r.value());
   a->members_ = given;
+  (void)a->Register();  // a kernel without fixed buffers: staging_note() says so
   return a;
 }
 
@@ -166,16 +167,34 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::st
   auto r = CreateArray(a->members_, array_options, a->spares_);
   if (!r) return r.error();
   a->array_ = std::move(r.value());
+  (void)a->Register();  // a kernel without fixed buffers: staging_note() says so
   return a;
 }
 
 uint64_t LinuxArray::ring_enters() const { return ring_ ? ring_->enters() : 0; }
 
 Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
+  caller_base_ = base;
+  caller_len_ = len;
+  auto r = Register();
+  if (!r) {
+    caller_base_ = nullptr;
+    caller_len_ = 0;
+  }
+  return r;
+}
+
+Result<bool> LinuxArray::Register() {
   if (!ring_) return Error{"no shared ring to register a buffer with"};
-  int rc = ring_->RegisterBuffer(base, len);
+  const Array::StagingMemory staging = array_->staging_memory();
+  std::vector<LinuxRing::Region> regions = {
+      {staging.base, staging.bytes, staging.slot_bytes},
+      {caller_base_, caller_len_, 0},
+  };
+  staging_note_ = "staging not registered";
+  int rc = ring_->RegisterBuffers(regions);
   if (rc < 0) return Error{fmt::format("io_uring buffer registration failed: {}", strerror(-rc))};
-  if (base == nullptr || len == 0) return true;
+  if (!ring_->fixed()) return true;
   Device* probe_dev = nullptr;
   for (Device* d : members_) {
     if (d != nullptr) probe_dev = d;
@@ -189,10 +208,15 @@ Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
   DeviceCompletion c = probe_dev->Execute(cmd);
   if (!c.ok()) {
     ring_->UnregisterBuffers();
+    staging_note_ = "staging not registered: the kernel refused a fixed-buffer command";
     return Error{fmt::format("/dev/{}: a fixed-buffer passthrough read failed ({}): the kernel "
                              "does not take registered buffers for NVMe commands",
                              probe_dev->info().name,
                              c.errno_ ? strerror(-c.errno_) : fmt::format("status {:#x}", c.status))};
+  }
+  if (staging.bytes != 0) {
+    staging_note_ = fmt::format("staging registered ({} fixed buffers of {} KiB)",
+                                staging.bytes / staging.slot_bytes, staging.slot_bytes / 1024);
   }
   return true;
 }

@@ -84,11 +84,14 @@ bool LinuxRing::Submit(int fd, uint32_t nsid, const DeviceCommand& cmd, Completi
     // pages per command (IORING_URING_CMD_FIXED, Linux 6.1).
     auto p = reinterpret_cast<uintptr_t>(cmd.data);
     size_t index = fixed_.size();
-    if (p >= fixed_base_ && p + cmd.data_len <= fixed_end_) {
-      index = (p - fixed_base_) / kFixedPiece;
-      if (p + cmd.data_len > fixed_base_ + (index + 1) * kFixedPiece) index = fixed_.size();
-    } else if (p == reinterpret_cast<uintptr_t>(fixed_.back().iov_base) &&
-               cmd.data_len <= fixed_.back().iov_len) {
+    for (const Registered& r : regions_) {
+      if (p < r.base || p >= r.end) continue;
+      const size_t piece = (p - r.base) / r.piece;
+      if (p + cmd.data_len <= r.base + (piece + 1) * r.piece) index = r.first + piece;
+      break;
+    }
+    if (index == fixed_.size() && p == reinterpret_cast<uintptr_t>(fixed_.back().iov_base) &&
+        cmd.data_len <= fixed_.back().iov_len) {
       index = fixed_.size() - 1;  // the probe buffer
     }
     if (index < fixed_.size()) {
@@ -213,29 +216,34 @@ size_t LinuxRing::Poll(unsigned wait_us) {
   return n;
 }
 
-int LinuxRing::RegisterBuffer(void* base, size_t len) {
+int LinuxRing::RegisterBuffers(const std::vector<Region>& regions) {
   if (!ready_) return -ENODEV;
   UnregisterBuffers();
-  if (base == nullptr || len == 0) return 0;
-  // Whole pages, in pieces of kFixedPiece: Linux 6.1 refuses (EINVAL) a
-  // fixed-buffer passthrough command when the registered buffer holds more
-  // pages from the command's start to its own end than the queue takes
-  // segments (blk_rq_map_user_bvec counts the rest of the buffer, not the
-  // command), so one big registration fails every command near its start.
-  uintptr_t first = reinterpret_cast<uintptr_t>(base) & ~uintptr_t{4095};
-  uintptr_t last = (reinterpret_cast<uintptr_t>(base) + len + 4095) & ~uintptr_t{4095};
+  // Whole pages, in pieces: Linux 6.1 refuses (EINVAL) a fixed-buffer
+  // passthrough command when the registered buffer holds more pages from
+  // the command's start to its own end than the queue takes segments
+  // (blk_rq_map_user_bvec counts the rest of the buffer, not the command),
+  // so one big registration fails every command near its start.
   std::vector<iovec> v;
-  for (uintptr_t p = first; p < last; p += kFixedPiece) {
-    v.push_back({reinterpret_cast<void*>(p), std::min<size_t>(kFixedPiece, last - p)});
+  std::vector<Registered> placed;
+  for (const Region& r : regions) {
+    if (r.base == nullptr || r.len == 0) continue;
+    const size_t piece = r.piece ? r.piece : kFixedPiece;
+    uintptr_t first = reinterpret_cast<uintptr_t>(r.base) & ~uintptr_t{4095};
+    uintptr_t last = (reinterpret_cast<uintptr_t>(r.base) + r.len + 4095) & ~uintptr_t{4095};
+    placed.push_back({first, last, piece, static_cast<uint32_t>(v.size())});
+    for (uintptr_t p = first; p < last; p += piece) {
+      v.push_back({reinterpret_cast<void*>(p), std::min<size_t>(piece, last - p)});
+    }
   }
+  if (v.empty()) return 0;
   scratch_.assign(4096 * 2, 0);
   // Page-aligned 4 KiB inside scratch_ for the probe, registered last.
   auto addr = reinterpret_cast<uintptr_t>(scratch_.data());
   v.push_back({reinterpret_cast<void*>((addr + 4095) & ~uintptr_t{4095}), 4096});
   int rc = io_uring_register_buffers(&ring_, v.data(), static_cast<unsigned>(v.size()));
   if (rc < 0) return rc;
-  fixed_base_ = first;
-  fixed_end_ = last;
+  regions_ = std::move(placed);
   fixed_ = std::move(v);
   return 0;
 }
@@ -244,6 +252,7 @@ void LinuxRing::UnregisterBuffers() {
   if (fixed_.empty()) return;
   io_uring_unregister_buffers(&ring_);
   fixed_.clear();
+  regions_.clear();
 }
 
 void* LinuxRing::probe_buffer() const {

@@ -70,13 +70,20 @@ class LinuxRing {
   // that owner's commands (a device being closed) and running the others'.
   void Drain(size_t* owner_in_flight);
 
-  // Registers [base, base + len) (IORING_REGISTER_BUFFERS, with a 4 KiB
-  // probe buffer of the ring's own beside it): commands whose data lies
-  // inside go out as fixed-buffer commands, which spares the kernel pinning
-  // and mapping the user pages per command. Replaces an earlier
-  // registration; (nullptr, 0) only unregisters. 0 or a negative errno.
-  // REQUIRES: no command in flight.
-  int RegisterBuffer(void* base, size_t len);
+  // A region to register, as registered buffers of 'piece' bytes each (a
+  // command goes out fixed only when its data lies inside one piece).
+  struct Region {
+    void* base = nullptr;
+    size_t len = 0;
+    size_t piece = 0;  // 0: kFixedPiece
+  };
+  // Registers the regions (IORING_REGISTER_BUFFERS, with a 4 KiB probe
+  // buffer of the ring's own after them): commands whose data lies inside
+  // one piece go out as fixed-buffer commands, which spares the kernel
+  // pinning and mapping the user pages per command. Replaces an earlier
+  // registration; no regions (or only empty ones) only unregisters. 0 or a
+  // negative errno. REQUIRES: no command in flight.
+  int RegisterBuffers(const std::vector<Region>& regions);
   void UnregisterBuffers();
   bool fixed() const { return !fixed_.empty(); }
   // 4 KiB, page aligned, registered: for a one-block probe read that tells
@@ -109,14 +116,19 @@ class LinuxRing {
   unsigned unsubmitted_ = 0;
   bool idle_polled_ = false;  // polled: the last poll found nothing
   uint64_t enters_ = 0;
-  // Registered: [fixed_base_, fixed_end_) in pieces of kFixedPiece bytes
-  // (buf_index = offset / kFixedPiece), then the probe buffer.
+  // Registered: each region's pieces in order (buf_index = first +
+  // offset / piece), then the probe buffer.
+  struct Registered {
+    uintptr_t base, end;
+    size_t piece;
+    uint32_t first;
+  };
+  std::vector<Registered> regions_;
   static constexpr size_t kFixedPiece = 64 * 1024;
   // How long the submission thread spins after the last command before it
   // sleeps (the next submit then wakes it, one system call).
   static constexpr unsigned kSqThreadIdleMs = 20;
-  uintptr_t fixed_base_ = 0, fixed_end_ = 0;
-  std::vector<iovec> fixed_;
+  std::vector<iovec> fixed_;  // every piece, then the probe buffer
   std::vector<uint8_t> scratch_;
 };
 

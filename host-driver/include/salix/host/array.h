@@ -139,6 +139,18 @@ class Array {
   // Merging chunk writes that wait for a busy member into one command per
   // run of adjacent blocks (on by default; off to measure what it saves).
   virtual void SetWriteCoalescing(bool on) = 0;
+
+  // The memory the array builds merged member commands in: 'bytes' at
+  // 'base' in slots of 'slot_bytes' (page-aligned; a command never crosses
+  // a slot), fixed for the array's life. A backend that maps memory ahead
+  // registers it (LinuxArray: io_uring fixed buffers, one per slot), so
+  // that those commands need no page pinning each. Empty: none.
+  struct StagingMemory {
+    void* base = nullptr;
+    size_t bytes = 0;
+    size_t slot_bytes = 0;
+  };
+  virtual StagingMemory staging_memory() const = 0;
 };
 
 // Creates a new array over 'members' (k + m devices, in member order) and

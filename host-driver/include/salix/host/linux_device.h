@@ -130,17 +130,27 @@ class LinuxArray {
   // with a one-block read into a buffer of the ring's own; an error (kernel
   // without fixed-buffer passthrough) leaves nothing registered, and I/O
   // works as before. REQUIRES: no I/O in flight; the region outlives the
-  // array or is unregistered with (nullptr, 0) first.
+  // array or is unregistered with (nullptr, 0) first. The array's own
+  // staging memory (Array::staging_memory) is registered beside it, at
+  // open already.
   Result<bool> RegisterBuffer(void* base, size_t len);
+  // Whether the array's staging memory is registered, in words ("staging
+  // registered (64 fixed buffers of 128 KiB)" or why not).
+  const std::string& staging_note() const { return staging_note_; }
   // Sync(); the array stays open.
   Result<bool> Close();
 
  private:
   LinuxArray() = default;
+  // Registers the staging memory and the caller's region (with a probe).
+  Result<bool> Register();
   std::vector<std::unique_ptr<Device>> owned_;  // destroyed after array_
   std::vector<Device*> members_, spares_;
   std::vector<std::string> notes_;
   std::string completion_note_;
+  std::string staging_note_;
+  void* caller_base_ = nullptr;  // RegisterBuffer's region
+  size_t caller_len_ = 0;
   std::shared_ptr<LinuxRing> ring_;
   std::unique_ptr<Array> array_;
   bool closed_ = false;
