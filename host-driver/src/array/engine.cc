@@ -817,20 +817,28 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
     // the stripes, nowhere to put its relocations (a slow member let user
     // writes take every such slot until no free stripe was left).
     const bool spare_gc = !internal && free_stripes_.size() <= geo_.n();
+    // Each member's score, once: the scan below visits up to 2n open
+    // stripes of k slots per write.
+    uint64_t member_score[kMaxMembers];
+    for (unsigned d = 0; d < n_; d++) {
+      const Member& mb = members_[d];
+      uint64_t score = mb.in_flight + mb.backlog.size();
+      if (mb.gc_busy_until > tick_) score += 1000;
+      if (!alive(d)) score += 2;  // backups only: reads will reconstruct
+      // GC relocation: the same member lets the device copy the chunk.
+      if (d == gc_member) score = 0;
+      member_score[d] = score;
+    }
+    const unsigned all_slots = (1u << geo_.k) - 1;
     for (uint64_t s : open_) {
       const Stripe& st = stripes_[s];
       if (spare_gc && st.for_gc) continue;
       // Data index i is on member (first + i) mod n (Geometry::DataMember).
       const unsigned first = geo_.DataMember(s, 0);
-      for (unsigned i = 0; i < geo_.k; i++) {
-        if (st.claimed & (1u << i)) continue;
+      for (unsigned free = ~unsigned{st.claimed} & all_slots; free != 0; free &= free - 1) {
+        const unsigned i = static_cast<unsigned>(std::countr_zero(free));
         const unsigned d = first + i < n_ ? first + i : first + i - n_;
-        const Member& mb = members_[d];
-        uint64_t score = mb.in_flight + mb.backlog.size();
-        if (mb.gc_busy_until > tick_) score += 1000;
-        if (!alive(d)) score += 2;  // backups only: reads will reconstruct
-        // GC relocation: the same member lets the device copy the chunk.
-        if (d == gc_member) score = 0;
+        const uint64_t score = member_score[d];
         if (score < best_score) {
           best_score = score;
           best_s = s;

@@ -61,6 +61,27 @@ Sent StageAndFlush(Coalescer& co, Coalescer::BatchPool& pool, uint64_t first, un
   return sent[0];
 }
 
+// A merged command of chunks i = 0..n-1 with tags 100 + i: its list, the
+// list's zero padding, the chunks' data.
+void CheckMerged(const Sent& s, unsigned n, const std::vector<uint8_t>* data) {
+  REQUIRE(s.bytes.size() == SALIX_TAG_LIST_ALIGN + n * kChunk);
+  for (unsigned t = 0; t < n; t++) {
+    salix_host_tag tag;
+    std::memcpy(&tag, s.bytes.data() + t * sizeof(tag), sizeof(tag));
+    CHECK(tag.dw[0] == 100 + t);
+    CHECK(tag.dw[1] == ~(100u + t));
+  }
+  size_t nonzero = 0;
+  for (size_t b = n * sizeof(salix_host_tag); b < SALIX_TAG_LIST_ALIGN; b++) {
+    nonzero += s.bytes[b] != 0;
+  }
+  CHECK(nonzero == 0);
+  for (unsigned i = 0; i < n; i++) {
+    CHECK(std::memcmp(s.bytes.data() + SALIX_TAG_LIST_ALIGN + i * kChunk, data[i].data(),
+                      kChunk) == 0);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("Coalescer: a merged Write Tagged carries the tags, zero padding and the data; "
@@ -85,22 +106,7 @@ TEST_CASE("Coalescer: a merged Write Tagged carries the tags, zero padding and t
     CHECK(s.cmd.cdw10 == 40 * kUnit);
     CHECK(s.cmd.cdw12 == n * kUnit - 1);
     CHECK(s.cmd.cdw13 == kUnit - 1);
-    REQUIRE(s.bytes.size() == SALIX_TAG_LIST_ALIGN + n * kChunk);
-    for (unsigned t = 0; t < n; t++) {
-      salix_host_tag tag;
-      std::memcpy(&tag, s.bytes.data() + t * sizeof(tag), sizeof(tag));
-      CHECK(tag.dw[0] == 100 + t);
-      CHECK(tag.dw[1] == ~(100u + t));
-    }
-    size_t nonzero = 0;
-    for (size_t b = n * sizeof(salix_host_tag); b < SALIX_TAG_LIST_ALIGN; b++) {
-      nonzero += s.bytes[b] != 0;
-    }
-    CHECK(nonzero == 0);
-    for (unsigned i = 0; i < n; i++) {
-      CHECK(std::memcmp(s.bytes.data() + SALIX_TAG_LIST_ALIGN + i * kChunk, data[i].data(),
-                        kChunk) == 0);
-    }
+    CheckMerged(s, n, data.data());
   }
   CHECK(pool.in_use() == 0);
   CHECK(co.merged_commands() == 4);
@@ -168,6 +174,55 @@ TEST_CASE("Coalescer: writes that are not neighbours go as one scattered Write T
     }
     CHECK(nonzero == 0);
   }
+}
+
+TEST_CASE("Coalescer: merged commands are built in a staging slot when one is free and "
+          "they fit, else in heap memory, byte for byte either way",
+          "[array][coalescer]") {
+  constexpr size_t kSlot = 64 * 1024;  // a list and 15 chunks
+  StagingArena arena(1, kSlot);
+  REQUIRE(arena.bytes() == kSlot);
+  Coalescer co;
+  co.Configure(kUnit, kLba, 64 * kChunk, /*gather=*/false, /*scatter=*/false, &arena);
+  Coalescer::BatchPool pool;
+  auto in_arena = [&](const DeviceCommand& c) {
+    auto* p = static_cast<const uint8_t*>(c.data);
+    return p >= arena.base() && p + c.data_len <= arena.base() + arena.bytes();
+  };
+  std::vector<std::vector<uint8_t>> data;
+  data.reserve(64);
+  int completed = 0;
+
+  // One batch, reused: 12 chunks fit the slot, 20 do not, then small lists
+  // back in the slot (after the heap command, its padding is zeroed anew).
+  for (unsigned n : {12u, 20u, 3u, 15u, 2u}) {
+    CAPTURE(n);
+    data.clear();
+    Sent s = StageAndFlush(co, pool, 40, n, data, &completed);
+    CHECK(in_arena(s.cmd) == (n <= 15));
+    CheckMerged(s, n, data.data());
+  }
+  CHECK(arena.taken() == 1);
+
+  // Two merged commands in flight at once: the second batch finds no slot
+  // left and builds in the heap.
+  data.clear();
+  for (unsigned i = 0; i < 4; i++) {
+    data.emplace_back(kChunk, static_cast<uint8_t>(0xA0 + i));
+    // Chunks 10, 11 and 20, 21: two runs of neighbours.
+    const uint64_t chunk = (i < 2 ? 10 : 18) + i;
+    co.Add(ChunkWrite(chunk, data.back().data(), 100 + i % 2), IoDone([&completed](
+                                                                  const DeviceCompletion&) {
+             ++completed;
+           }));
+  }
+  std::vector<Sent> sent = FlushAll(co, pool);
+  REQUIRE(sent.size() == 2);
+  CHECK(in_arena(sent[0].cmd) != in_arena(sent[1].cmd));
+  CheckMerged(sent[0], 2, &data[0]);
+  CheckMerged(sent[1], 2, &data[2]);
+  CHECK(pool.in_use() == 0);
+  CHECK(completed == 12 + 20 + 3 + 15 + 2 + 4);
 }
 
 }  // namespace salix::host::array
