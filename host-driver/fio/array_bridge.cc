@@ -40,9 +40,11 @@ void set_error(char* err, size_t errlen, const std::string& msg) {
 
 extern "C" salix_fio_array* salix_fio_open(const char* members, const char* spares,
                                            const char* name, const char* polling,
-                                           int submit_thread, char* err, size_t errlen) {
+                                           int submit_thread, int staging, char* err,
+                                           size_t errlen) {
   salix::host::LinuxDeviceOptions options;
   options.submit_thread = submit_thread != 0;
+  options.register_staging = staging != 0;
   if (polling == nullptr || !*polling || std::strcmp(polling, "off") == 0) {
     options.polling = salix::host::LinuxPolling::kOff;
   } else if (std::strcmp(polling, "on") == 0) {

@@ -21,10 +21,12 @@ enum salix_fio_op { SALIX_FIO_READ, SALIX_FIO_WRITE, SALIX_FIO_FLUSH, SALIX_FIO_
  * = every Salix namespace that is not a spare), with 'spares' (may be NULL).
  * When 'name' is set the array must carry that name. 'polling' is "off"
  * (interrupts; also NULL) or "on" (io_uring IOPOLL on the NVMe poll queues,
- * which every member must have; see LinuxPolling in linux_device.h). NULL on failure, with the reason in err. */
+ * which every member must have; see LinuxPolling in linux_device.h). staging = 0 leaves the
+ * engine's staging memory unregistered (LinuxDeviceOptions::register_staging). NULL on
+ * failure, with the reason in err. */
 salix_fio_array* salix_fio_open(const char* members, const char* spares, const char* name,
-                                const char* polling, int submit_thread, char* err,
-                                size_t errlen);
+                                const char* polling, int submit_thread, int staging,
+                                char* err, size_t errlen);
 uint64_t salix_fio_capacity(const salix_fio_array* a);
 uint32_t salix_fio_block(const salix_fio_array* a);
 /* Queues one request; fn(ctx, result) runs from salix_fio_poll with 0 or a

@@ -3,7 +3,7 @@
  *
  *   fio --ioengine=external:/usr/lib/libsalix-fio.so --members=/dev/ng0n1:...
  *       [--spares=/dev/ng5n1] [--array=NAME] [--polling=off|on] [--fixedbufs=0|1]
- *       [--coalesce=1|0] [--sqthread_poll=0|1]
+ *       [--coalesce=1|0] [--sqthread_poll=0|1] [--staging=1|0]
  *       --name=job ...
  *
  * The array is the job's one "file" (fio's --filename is not needed); its
@@ -22,6 +22,9 @@
  * --sqthread_poll=1 (as fio's io_uring engine names it) submits through a
  * kernel thread polling the ring (IORING_SETUP_SQPOLL): the kernel's work
  * per NVMe command leaves fio's thread, which then runs fio and the engine.
+ * --staging=0 leaves the memory the engine builds merged commands in
+ * unregistered (on by default: registered, those commands need no page
+ * pinning each; Array::staging_memory), to measure what it saves.
  *
  * Async mapping: queue -> Array::Submit* (never blocks; completions are
  * collected by the callbacks), commit -> nothing with coalescing (the
@@ -49,6 +52,7 @@ struct salix_options {
 	unsigned int fixedbufs;
 	unsigned int coalesce;
 	unsigned int sqthread_poll;
+	unsigned int staging;
 };
 
 static struct fio_option options[] = {
@@ -119,6 +123,16 @@ static struct fio_option options[] = {
 		.category = FIO_OPT_C_ENGINE,
 		.group = FIO_OPT_G_INVALID,
 	},
+	{
+		.name = "staging",
+		.lname = "Salix registered staging memory",
+		.type = FIO_OPT_BOOL,
+		.off1 = offsetof(struct salix_options, staging),
+		.help = "Register the engine's staging memory with the ring (no page pinning per merged command)",
+		.def = "1",
+		.category = FIO_OPT_C_ENGINE,
+		.group = FIO_OPT_G_INVALID,
+	},
 	{ .name = NULL },
 };
 
@@ -135,7 +149,7 @@ static salix_fio_array *open_array(struct thread_data *td)
 	struct salix_options *o = td->eo;
 	char err[512];
 	salix_fio_array *a = salix_fio_open(o->members, o->spares, o->array, o->polling,
-					    o->sqthread_poll, err, sizeof(err));
+					    o->sqthread_poll, o->staging, err, sizeof(err));
 	if (!a)
 		log_err("fio: salix: %s\n", err);
 	return a;

@@ -23,7 +23,9 @@
 # --configs picks of salix-device,
 # salix-device-nocoalesce (fio --coalesce=0: one member command per chunk
 # write, the engine before write coalescing), salix-device-fixed (fio
-# --fixedbufs=1: registered buffers), salix-device-sqpoll (fio
+# --fixedbufs=1: registered buffers), salix-device-nostaging (fio
+# --staging=0: the engine's staging memory not registered, so every merged
+# command's pages are pinned per command), salix-device-sqpoll (fio
 # --sqthread_poll=1: submitted by a kernel thread, io_uring SQPOLL),
 # salix-host, md, md-sqpoll (fio's io_uring engine with --sqthread_poll=1).
 # Prints a markdown table: IOPS, bandwidth, ratio to md, and guest CPU time
@@ -68,8 +70,8 @@ done
 [[ $boots =~ ^[1-9][0-9]*$ ]] || { echo "array-vs-md: --boots wants a positive count, not '$boots'" >&2; exit 2; }
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "array-vs-md: --rounds wants a positive count, not '$rounds'" >&2; exit 2; }
 for c in $configs; do
-  case $c in salix-device | salix-device-nocoalesce | salix-device-fixed | salix-device-sqpoll | salix-host | md | md-sqpoll) ;;
-    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-nocoalesce, salix-device-fixed, salix-device-sqpoll, salix-host, md, md-sqpoll)" >&2
+  case $c in salix-device | salix-device-nocoalesce | salix-device-nostaging | salix-device-fixed | salix-device-sqpoll | salix-host | md | md-sqpoll) ;;
+    *) echo "array-vs-md: unknown config '$c' (salix-device, salix-device-nocoalesce, salix-device-nostaging, salix-device-fixed, salix-device-sqpoll, salix-host, md, md-sqpoll)" >&2
        exit 2 ;;
   esac
 done
@@ -223,7 +225,8 @@ def label(job, rnd):
 for rnd in range(1, rounds + 1):
     for job in ["randwrite-4k-qd32", "write-64k-qd32"]:
         md = rows.get(("md", job, rnd))
-        for config in ["salix-device", "salix-device-nocoalesce", "salix-device-fixed",
+        for config in ["salix-device", "salix-device-nocoalesce", "salix-device-nostaging",
+                       "salix-device-fixed",
                        "salix-device-sqpoll", "salix-host", "md", "md-sqpoll"]:
             if config not in configs:
                 continue
@@ -259,6 +262,11 @@ for rnd in range(1, rounds + 1):
             print(f"{label(job, rnd)}: salix device parity / md = {r:.2f}x: goal >= {goal}x {'met' if r >= goal else 'MISSED'}")
         else:
             print(f"{label(job, rnd)}: goal >= {goal}x not evaluated (a side was not measured)")
+        # Registered staging against none, same boot and round.
+        s3 = rows.get(("salix-device-nostaging", job, rnd))
+        if s and s3:
+            print(f"{label(job, rnd)}: salix device parity, staging registered / not = "
+                  f"{s['iops'] / s3['iops']:.2f}x")
         # With a kernel submission thread on both sides: each against md's
         # better configuration, so the help is never counted for Salix alone.
         s2 = rows.get(("salix-device-sqpoll", job, rnd))

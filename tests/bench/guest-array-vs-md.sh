@@ -103,7 +103,7 @@ run_jobs() { # config round target-options...
 }
 
 run_salix() { # round
-  for mode in device device-nocoalesce device-fixed device-sqpoll host; do
+  for mode in device device-nocoalesce device-nostaging device-fixed device-sqpoll host; do
     case " $configs " in *" salix-$mode "*) ;; *) continue ;; esac
     opt=""
     [ $mode = host ] && opt=--host-parity
@@ -117,8 +117,11 @@ run_salix() { # round
       # salix-device-sqpoll: submitted by a kernel thread (io_uring SQPOLL).
       sqpoll=0
       [ $mode = device-sqpoll ] && sqpoll=1
+      # salix-device-nostaging: the engine's staging memory not registered.
+      staging=1
+      [ $mode = device-nostaging ] && staging=0
       run_jobs "salix-$mode" "$1" --ioengine=$E --members="$members" --fixedbufs=$fixed \
-        --coalesce=$coalesce --sqthread_poll=$sqpoll
+        --coalesce=$coalesce --sqthread_poll=$sqpoll --staging=$staging
       salixctl array destroy $ngs >/dev/null
     else
       echo "BENCH-SKIP salix-$mode: salixctl array create failed"

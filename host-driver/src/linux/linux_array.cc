@@ -111,6 +111,7 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Open(const std::vector<std::stri
                                                      const std::vector<std::string>& spares,
                                                      const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  a->register_staging_ = given_options.register_staging;
   auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
   if (!shared) return shared.error();
   const LinuxDeviceOptions& options = shared.value();
@@ -148,6 +149,7 @@ Result<std::unique_ptr<LinuxArray>> LinuxArray::Create(const std::vector<std::st
                                                        const ArrayOptions& array_options,
                                                        const LinuxDeviceOptions& given_options) {
   std::unique_ptr<LinuxArray> a(new LinuxArray);
+  a->register_staging_ = given_options.register_staging;
   auto shared = ShareRing(members, spares, given_options, &a->completion_note_, &a->polled_);
   if (!shared) return shared.error();
   const LinuxDeviceOptions& options = shared.value();
@@ -186,12 +188,13 @@ Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
 
 Result<bool> LinuxArray::Register() {
   if (!ring_) return Error{"no shared ring to register a buffer with"};
-  const Array::StagingMemory staging = array_->staging_memory();
+  Array::StagingMemory staging;
+  if (register_staging_) staging = array_->staging_memory();
   std::vector<LinuxRing::Region> regions = {
       {staging.base, staging.bytes, staging.slot_bytes},
       {caller_base_, caller_len_, 0},
   };
-  staging_note_ = "staging not registered";
+  staging_note_ = register_staging_ ? "staging not registered" : "staging not registered (off)";
   int rc = ring_->RegisterBuffers(regions);
   if (rc < 0) return Error{fmt::format("io_uring buffer registration failed: {}", strerror(-rc))};
   if (!ring_->fixed()) return true;

@@ -55,6 +55,9 @@ struct LinuxDeviceOptions {
   // off the caller's CPU; the caller enters the kernel only to wait. The
   // thread spins for kSqThreadIdleMs after the last command, then sleeps.
   bool submit_thread = false;
+  // LinuxArray: register the array's staging memory with the ring at open
+  // (Array::staging_memory; off to measure what it saves).
+  bool register_staging = true;
 };
 
 // A ring for 'entries' commands in flight over all its devices; polled
@@ -149,6 +152,7 @@ class LinuxArray {
   std::vector<std::string> notes_;
   std::string completion_note_;
   std::string staging_note_;
+  bool register_staging_ = true;
   void* caller_base_ = nullptr;  // RegisterBuffer's region
   size_t caller_len_ = 0;
   std::shared_ptr<LinuxRing> ring_;
