@@ -42,7 +42,7 @@ constexpr uint64_t kMaxMergeBytes = 256 * 1024;
 // Merged commands in flight at once that get a staging slot (staging.h),
 // and a slot's size: a 4 KiB list and up to 31 chunks of 4 KiB. Random
 // 4 KiB writes at QD32 over 4+1 merge ~13 chunks a command; longer merges
-// build in heap memory. 8 MiB of address space, touched as slots are used.
+// build in heap memory. 8 MiB (pinned once registered, LinuxArray).
 constexpr size_t kStagingSlots = 64;
 constexpr size_t kStagingSlotBytes = 128 * 1024;
 // Stripes one Parity Compute converts at most (its NS field): a command
