@@ -179,9 +179,11 @@ Result<bool> LinuxArray::RegisterBuffer(void* base, size_t len) {
   caller_base_ = base;
   caller_len_ = len;
   auto r = Register();
-  if (!r) {
+  if (!r && len != 0) {
+    // Keep the staging registered without the caller's region.
     caller_base_ = nullptr;
     caller_len_ = 0;
+    (void)Register();
   }
   return r;
 }
@@ -196,7 +198,13 @@ Result<bool> LinuxArray::Register() {
   };
   staging_note_ = register_staging_ ? "staging not registered" : "staging not registered (off)";
   int rc = ring_->RegisterBuffers(regions);
-  if (rc < 0) return Error{fmt::format("io_uring buffer registration failed: {}", strerror(-rc))};
+  if (rc < 0) {
+    // ENOMEM: registered buffers count against RLIMIT_MEMLOCK without
+    // CAP_IPC_LOCK.
+    std::string why = fmt::format("io_uring buffer registration failed: {}", strerror(-rc));
+    if (register_staging_) staging_note_ = "staging not registered: " + why;
+    return Error{why};
+  }
   if (!ring_->fixed()) return true;
   Device* probe_dev = nullptr;
   for (Device* d : members_) {

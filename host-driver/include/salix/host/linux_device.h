@@ -130,12 +130,13 @@ class LinuxArray {
   // Registers the caller's I/O buffer region with the shared ring, so that
   // requests whose data lies inside need no page pinning and mapping per
   // NVMe command (io_uring fixed buffers, IORING_URING_CMD_FIXED). Checked
-  // with a one-block read into a buffer of the ring's own; an error (kernel
-  // without fixed-buffer passthrough) leaves nothing registered, and I/O
-  // works as before. REQUIRES: no I/O in flight; the region outlives the
-  // array or is unregistered with (nullptr, 0) first. The array's own
-  // staging memory (Array::staging_memory) is registered beside it, at
-  // open already.
+  // with a one-block read into a buffer of the ring's own; on an error
+  // (a kernel without fixed-buffer passthrough, RLIMIT_MEMLOCK) the region
+  // is not registered, and I/O works as before. REQUIRES: no I/O in flight;
+  // the region outlives the array or is unregistered with (nullptr, 0)
+  // first. The array's own staging memory (Array::staging_memory) is
+  // registered beside it, at open already, and stays registered when the
+  // region cannot be.
   Result<bool> RegisterBuffer(void* base, size_t len);
   // Whether the array's staging memory is registered, in words ("staging
   // registered (64 fixed buffers of 128 KiB)" or why not).
