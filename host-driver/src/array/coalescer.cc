@@ -16,7 +16,13 @@ void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
                           StagingArena* staging) {
   gather_ = gather;
   scatter_ = scatter;
-  staging_ = staging;
+  // A slot larger than this member's transfer limit is not used for it:
+  // Linux 6.1 fails a fixed-buffer command whose registered buffer runs on
+  // for more pages than the queue takes segments (uring_ring.cc).
+  staging_ = staging != nullptr &&
+                     staging->slot_bytes() <= uint64_t{max_bytes} + SALIX_TAG_LIST_ALIGN
+                 ? staging
+                 : nullptr;
   unit_blocks_ = unit_blocks;
   lba_size_ = lba_size;
   max_bytes_ = max_bytes;

@@ -57,10 +57,13 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
   // Staging slots no larger than any device's transfer limit: Linux 6.1
   // refuses a fixed-buffer command whose registered buffer runs on for
   // more pages than the queue takes segments (uring_ring.cc).
+  // (Spares too: a rebuild stages writes to them.)
   size_t slot_bytes = kStagingSlotBytes;
-  for (Device* d : members) {
-    if (d != nullptr && d->info().max_transfer_bytes != 0) {
-      slot_bytes = std::min<size_t>(slot_bytes, d->info().max_transfer_bytes);
+  for (const auto* list : {&members, &spares_}) {
+    for (Device* d : *list) {
+      if (d != nullptr && d->info().max_transfer_bytes != 0) {
+        slot_bytes = std::min<size_t>(slot_bytes, d->info().max_transfer_bytes);
+      }
     }
   }
   staging_ = std::make_unique<StagingArena>(kStagingSlots, slot_bytes);

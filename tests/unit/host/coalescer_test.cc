@@ -223,6 +223,15 @@ TEST_CASE("Coalescer: merged commands are built in a staging slot when one is fr
   CheckMerged(sent[1], 2, &data[2]);
   CHECK(pool.in_use() == 0);
   CHECK(completed == 12 + 20 + 3 + 15 + 2 + 4);
+
+  // A member whose transfer limit is below a slot never uses one.
+  StagingArena small(4, kSlot);
+  Coalescer narrow;
+  narrow.Configure(kUnit, kLba, 8 * kChunk, /*gather=*/false, /*scatter=*/false, &small);
+  data.clear();
+  Sent s = StageAndFlush(narrow, pool, 40, 3, data, &completed);
+  CheckMerged(s, 3, data.data());
+  CHECK(small.taken() == 0);
 }
 
 }  // namespace salix::host::array
