@@ -75,6 +75,7 @@ Engine::Engine(std::vector<Device*> members, std::vector<Device*> spares,
     ResetGroups(members_[i]);
     ConfigureStage(members_[i]);
   }
+  CountAlive();
   stripes_.resize(geo_.stripes);
   free_stripes_.Reset(geo_.stripes);
   writes_in_flight_.assign(geo_.logical_chunks, 0);
@@ -114,10 +115,9 @@ void Engine::ResetGroups(Member& mb) {
   mb.extent_users.assign(geo_.groups, 0);
 }
 
-unsigned Engine::alive_count() const {
-  unsigned n = 0;
-  for (unsigned i = 0; i < n_; i++) n += alive(i);
-  return n;
+void Engine::CountAlive() {
+  alive_count_ = 0;
+  for (unsigned i = 0; i < n_; i++) alive_count_ += alive(i);
 }
 
 // ---- device access -----------------------------------------------------------------
@@ -249,6 +249,7 @@ void Engine::OnDeviceError(unsigned member, const DeviceCompletion& c) {
   (void)c;
   mb.state = MemberState::kFailed;
   sb_.member_state[member] = static_cast<uint8_t>(MemberState::kFailed);
+  CountAlive();
   // Commands queued behind the failure fail too.
   auto backlog = std::move(mb.backlog);
   mb.backlog.clear();
@@ -825,7 +826,8 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
     uint64_t member_score[kMaxMembers];
     for (unsigned d = 0; d < n_; d++) {
       const Member& mb = members_[d];
-      uint64_t score = mb.in_flight + mb.backlog.size();
+      // (A deque's size() is a dozen instructions; it is nearly always empty.)
+      uint64_t score = mb.in_flight + (mb.backlog.empty() ? 0 : mb.backlog.size());
       if (mb.gc_busy_until > tick_) score += 1000;
       if (!alive(d)) score += 2;  // backups only: reads will reconstruct
       // GC relocation: the same member lets the device copy the chunk.

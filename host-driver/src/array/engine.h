@@ -176,7 +176,10 @@ class Engine final : public Array {
     return members_[member].state == MemberState::kActive &&
            members_[member].dev != nullptr;
   }
-  unsigned alive_count() const;
+  // Live members among members_[0..n_) (the per-write paths ask): kept by
+  // CountAlive, called wherever a member's state or device changes.
+  unsigned alive_count() const { return alive_count_; }
+  void CountAlive();
   // Sends cmd to a member; done runs from Poll (also for a failed member,
   // with errno_ = -ENODEV). Chunk writes may wait in the member's stage to
   // go out merged with others (coalescer.h).
@@ -309,6 +312,7 @@ class Engine final : public Array {
   Superblock sb_;
   Geometry geo_;
   unsigned n_;
+  unsigned alive_count_ = 0;
   std::vector<Stripe> stripes_;
   std::vector<uint32_t> slot_lc_;   // per physical slot
   std::vector<uint64_t> slot_seq_;  // per physical slot

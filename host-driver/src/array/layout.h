@@ -107,10 +107,16 @@ struct Geometry {
   uint32_t rotation = 1;  // stripes per parity position (a band)
   unsigned n() const { return k + m; }
 
-  // Member holding parity j (0 = P, 1 = Q) of stripe s.
+  // Member holding parity j (0 = P, 1 = Q) of stripe s. (On the engine's
+  // per-write path: one 32-bit remainder where a stripe number fits 32
+  // bits, instead of two 64-bit divisions and two remainders.)
   unsigned ParityMember(uint64_t s, unsigned j) const {
-    unsigned p = n() - 1 - static_cast<unsigned>((s / rotation) % n());
-    return (p + j) % n();
+    const uint64_t band = s <= UINT32_MAX ? static_cast<uint32_t>(s) / rotation
+                                          : s / rotation;
+    const unsigned pos = band <= UINT32_MAX ? static_cast<uint32_t>(band) % n()
+                                            : static_cast<unsigned>(band % n());
+    const unsigned p = n() - 1 - pos + j;  // j < n
+    return p < n() ? p : p - n();
   }
   // The first stripe of the band after stripe s's (wrapping to 0).
   uint64_t NextBand(uint64_t s) const {
@@ -119,7 +125,8 @@ struct Geometry {
   }
   // Member holding data index i of stripe s.
   unsigned DataMember(uint64_t s, unsigned i) const {
-    return (ParityMember(s, 0) + m + i) % n();
+    const unsigned d = ParityMember(s, 0) + m + i;  // m + i < n
+    return d < n() ? d : d - n();
   }
   uint64_t DataLba(uint64_t s) const { return (data_start + s) * chunk_blocks; }
   // Backup of data index i of a stripe whose backups start at 'group': the

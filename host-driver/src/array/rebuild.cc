@@ -300,6 +300,7 @@ void Engine::FinishRebuild() {
   Member& m = members_[d];
   m.dev = spare.dev;
   m.state = MemberState::kActive;
+  CountAlive();
   m.commands = spare.commands;
   m.errors = 0;
   m.in_flight = spare.in_flight;

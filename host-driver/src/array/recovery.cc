@@ -169,6 +169,7 @@ Result<bool> Engine::Recover() {
   auto drop = [&](unsigned d, const Error& e) -> Result<bool> {
     members_[d].state = MemberState::kFailed;
     sb_.member_state[d] = static_cast<uint8_t>(MemberState::kFailed);
+    CountAlive();
     if (alive_count() < geo_.k) return e;
     return true;
   };
