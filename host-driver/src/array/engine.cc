@@ -550,10 +550,19 @@ bool Engine::OpenStripe(bool for_gc) {
     for (unsigned i = 0; i < geo_.k; i++) {
       if (!alive(geo_.DataMember(s, i)) && !parity_alive) st.claimed |= 1u << i;
     }
-    open_.push_back(s);
+    AddOpen(s);
     return true;
   }
   return false;
+}
+
+void Engine::AddOpen(uint64_t s) {
+  Stripe& st = stripes_[s];
+  st.data0 = static_cast<uint8_t>(geo_.DataMember(s, 0));
+  for (unsigned j = 0; j < geo_.m; j++) {
+    st.parity[j] = static_cast<uint8_t>(geo_.ParityMember(s, j));
+  }
+  open_.push_back(s);
 }
 
 bool Engine::PlacePending(PendingWrite& w) {
@@ -655,7 +664,7 @@ void Engine::WriteBand(uint64_t s0, const uint32_t* extent, size_t n, unsigned R
     st.run_len = static_cast<uint8_t>(R);
     st.run_pos = static_cast<uint8_t>(x);
     for (unsigned j = 0; j < geo_.m; j++) st.group[j] = extent[j];
-    open_.push_back(s0 + x);
+    AddOpen(s0 + x);
   }
   for (unsigned j = 0; j < geo_.m; j++) {
     members_[geo_.ParityMember(s0, j)].extent_users[extent[j]] = static_cast<uint8_t>(R);
@@ -838,12 +847,9 @@ bool Engine::PlaceWrite(const PendingWrite& w, bool internal,
     for (uint64_t s : open_) {
       const Stripe& st = stripes_[s];
       if (spare_gc && st.for_gc) continue;
-      // Data index i is on member (first + i) mod n (Geometry::DataMember).
-      const unsigned first = geo_.DataMember(s, 0);
       for (unsigned free = ~unsigned{st.claimed} & all_slots; free != 0; free &= free - 1) {
         const unsigned i = static_cast<unsigned>(std::countr_zero(free));
-        const unsigned d = first + i < n_ ? first + i : first + i - n_;
-        const uint64_t score = member_score[d];
+        const uint64_t score = member_score[OpenDataMember(st, i)];
         if (score < best_score) {
           best_score = score;
           best_s = s;
@@ -890,10 +896,10 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
   WriteOp* op = write_pool_.Get();
   *op = WriteOp{s, slot, seq, gc_source, req, lc, i, 0, 0, internal};
   auto done = [this, op](const DeviceCompletion& c) { ChunkWritten(op, c); };
-  unsigned d = geo_.DataMember(s, i);
+  const unsigned d = OpenDataMember(st, i);
   op->pending = 1;
   for (unsigned j = 0; j < geo_.m; j++) {
-    if (alive(geo_.ParityMember(s, j))) op->pending++;
+    if (alive(st.parity[j])) op->pending++;
   }
   // Data copy: an in-device Copy when GC relocates within one member.
   if (gc_source != kUnmapped &&
@@ -922,7 +928,7 @@ void Engine::WriteChunk(uint64_t s, unsigned i, uint32_t lc,
   }
   for (unsigned j = 0; j < geo_.m; j++) {
     // The old parity of a lost member comes from the spare once rebuilt.
-    unsigned p = HostTarget(s, geo_.ParityMember(s, j));
+    unsigned p = HostTarget(s, st.parity[j]);
     if (!alive(p)) continue;
     DeviceCommand cmd =
         Rw(SALIX_IO_WRITE, BackupLba(st, j, i), geo_.chunk_blocks,

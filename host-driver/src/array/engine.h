@@ -59,6 +59,11 @@ class Engine final : public Array {
     uint32_t reads = 0;  // reads in flight (stripe cannot be freed)
     uint8_t conv_pending = 0;  // converting: Parity Computes in flight (+1)
     uint8_t conv_ok = 0;       // converting: parities written (bit j)
+    // Open: where its data index 0 and its parities are (Geometry's
+    // DataMember/ParityMember, set by AddOpen): the per-write paths
+    // (PlaceWrite's scan of the open stripes, WriteChunk) read them here.
+    uint8_t data0 = 0;
+    uint8_t parity[kMaxParity] = {0, 0};
     uint64_t epoch = 0;
     // Where its backups are on parity member j: its own group, or an
     // extent of run_len groups shared by the stripes of a band run, this
@@ -172,6 +177,13 @@ class Engine final : public Array {
     size_t in_flight = 0;
   };
 
+  // Stripe s enters open_ (its roles cached in it).
+  void AddOpen(uint64_t s);
+  // The open stripe st's member of data index i (i < k).
+  unsigned OpenDataMember(const Stripe& st, unsigned i) const {
+    const unsigned d = st.data0 + i;
+    return d < n_ ? d : d - n_;
+  }
   bool alive(unsigned member) const {
     return members_[member].state == MemberState::kActive &&
            members_[member].dev != nullptr;

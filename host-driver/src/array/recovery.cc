@@ -448,7 +448,7 @@ Result<bool> Engine::Recover() {
     if (st.phase == Phase::kFree) free_stripes_.Put(s);
     if (st.phase == Phase::kOpen) {
       st.epoch = NextSeq();
-      open_.push_back(s);
+      AddOpen(s);
       to_convert.push_back(s);
     }
   }
