@@ -24,6 +24,9 @@ void Coalescer::Configure(uint32_t unit_blocks, uint32_t lba_size,
                  ? staging
                  : nullptr;
   unit_blocks_ = unit_blocks;
+  bucket_shift_ = static_cast<unsigned>(std::bit_width(unit_blocks) - 1);
+  // Entries staged under another shift: their bits no longer say anything.
+  if (!entries_.empty()) lba_bits_ = ~uint64_t{0};
   lba_size_ = lba_size;
   max_bytes_ = max_bytes;
 }
@@ -40,6 +43,7 @@ bool Coalescer::Accepts(const DeviceCommand& cmd) const {
 
 bool Coalescer::Overlaps(const DeviceCommand& cmd) const {
   const uint64_t lba = Lba(cmd), end = lba + Blocks(cmd);
+  if ((LbaBits(lba, Blocks(cmd)) & lba_bits_) == 0) return false;
   for (const Entry& e : entries_) {
     const uint64_t elba = Lba(e.cmd);
     if (lba < elba + Blocks(e.cmd) && elba < end) return true;
@@ -50,6 +54,7 @@ bool Coalescer::Overlaps(const DeviceCommand& cmd) const {
 void Coalescer::Add(const DeviceCommand& cmd, IoDone done) {
   entries_.push_back({cmd, std::move(done)});
   staged_bytes_ += cmd.data_len;
+  lba_bits_ |= LbaBits(Lba(cmd), Blocks(cmd));
 }
 
 DeviceCommand Coalescer::Merge(size_t first, size_t last, Batch* b) {
