@@ -13,6 +13,7 @@
 #define SALIX_HOST_ARRAY_INLINE_FN_H
 
 #include <cstddef>
+#include <cstring>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -52,7 +53,7 @@ class InlineFn<R(A...), N> {
 
   void reset() {
     if (ops_ != nullptr) {
-      ops_->destroy(buf_);
+      if (ops_->destroy != nullptr) ops_->destroy(buf_);
       ops_ = nullptr;
     }
   }
@@ -62,6 +63,11 @@ class InlineFn<R(A...), N> {
   R operator()(A... a) const { return ops_->call(buf_, std::forward<A>(a)...); }
 
  private:
+  // For a trivially copyable callable destroy is null, and for one of up to
+  // kCopyBytes (the hot continuations capture two pointers) move is too:
+  // moving it copies kCopyBytes of storage, without an indirect call. A
+  // continuation is moved three or four times between Issue and its
+  // completion (stage, batch, I/O slot).
   struct Ops {
     R (*call)(void* self, A&&... a);
     void (*move)(void* from, void* to);  // move-constructs at 'to', destroys 'from'
@@ -71,16 +77,23 @@ class InlineFn<R(A...), N> {
   static constexpr bool kFits = sizeof(D) <= N &&
                                 alignof(D) <= alignof(std::max_align_t) &&
                                 std::is_nothrow_move_constructible_v<D>;
+  static constexpr size_t kCopyBytes = 32 < N ? 32 : N;
+  template <typename D>
+  static constexpr bool kTrivial =
+      std::is_trivially_copyable_v<D> && std::is_trivially_destructible_v<D>;
+  template <typename D>
+  static constexpr bool kCopied = kTrivial<D> && sizeof(D) <= kCopyBytes;
   template <typename D>
   static constexpr Ops kInline = {
       [](void* self, A&&... a) -> R {
         return (*static_cast<D*>(self))(std::forward<A>(a)...);
       },
-      [](void* from, void* to) {
-        ::new (to) D(std::move(*static_cast<D*>(from)));
-        static_cast<D*>(from)->~D();
-      },
-      [](void* self) { static_cast<D*>(self)->~D(); },
+      kCopied<D> ? nullptr
+                 : +[](void* from, void* to) {
+                      ::new (to) D(std::move(*static_cast<D*>(from)));
+                      static_cast<D*>(from)->~D();
+                    },
+      kTrivial<D> ? nullptr : +[](void* self) { static_cast<D*>(self)->~D(); },
   };
   template <typename D>
   static constexpr Ops kHeap = {
@@ -93,7 +106,11 @@ class InlineFn<R(A...), N> {
 
   void Take(InlineFn& o) {
     if (o.ops_ == nullptr) return;
-    o.ops_->move(o.buf_, buf_);
+    if (o.ops_->move != nullptr) {
+      o.ops_->move(o.buf_, buf_);
+    } else {
+      std::memcpy(buf_, o.buf_, kCopyBytes);
+    }
     ops_ = o.ops_;
     o.ops_ = nullptr;
   }
