@@ -1468,21 +1468,32 @@ bool Engine::NextVictim(uint64_t* victim) {
     gc_candidates_.pop_back();
   }
   if (gc_candidates_.empty()) {
-    std::vector<std::pair<uint32_t, uint64_t>> best;  // (valid, stripe)
-    best.reserve(geo_.stripes);
+    // One pass, a bucket per live count (0..k), each kept to kCandidates
+    // stripes; it stops early once kCandidates empty stripes are found.
+    // (Collecting every usable stripe and selecting with nth_element cost
+    // ~270 instructions per user write under steady random writes, the
+    // engine's largest single item then.)
+    std::vector<uint64_t> bucket[kMaxData + 1];
     for (uint64_t s = 0; s < geo_.stripes; s++) {
-      if (usable(s)) best.push_back({stripes_[s].valid, s});
+      if (!usable(s)) continue;
+      auto& b = bucket[std::min<uint32_t>(stripes_[s].valid, geo_.k)];
+      if (b.size() < kCandidates) b.push_back(s);
+      if (bucket[0].size() == kCandidates) break;
     }
-    if (best.empty()) {
+    for (unsigned v = 0; v <= geo_.k && gc_candidates_.size() < kCandidates; v++) {
+      for (uint64_t s : bucket[v]) {
+        if (gc_candidates_.size() == kCandidates) break;
+        gc_candidates_.push_back({v, s});
+      }
+    }
+    if (gc_candidates_.empty()) {
       next_collect_scan_ = tick_ + 16;
       groups_short_ = true;  // victims appear once backups are freed
       FreeCollected(true);
       return false;
     }
-    const size_t n = std::min(kCandidates, best.size());
-    std::nth_element(best.begin(), best.begin() + (n - 1), best.end());
-    std::sort(best.begin(), best.begin() + n);
-    gc_candidates_.assign(best.rbegin() + (best.size() - n), best.rend());
+    // Fewest live chunks last (taken first).
+    std::reverse(gc_candidates_.begin(), gc_candidates_.end());
   }
   *victim = gc_candidates_.back().second;
   gc_candidates_.pop_back();
