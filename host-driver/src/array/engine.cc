@@ -451,15 +451,17 @@ size_t Engine::Poll(unsigned wait_us) {
 
 bool Engine::SubmitWrite(uint64_t offset, uint32_t len, const void* buf,
                          ArrayCompletionFn fn, void* ctx) {
-  if (len == 0 || offset % geo_.chunk_bytes || len % geo_.chunk_bytes ||
-      offset + len > capacity_bytes()) {
+  // Chunks are a power of two (ComputeGeometry): shifts, not divisions.
+  const unsigned shift = static_cast<unsigned>(std::countr_zero(geo_.chunk_bytes));
+  const uint64_t mask = geo_.chunk_bytes - 1;
+  if (len == 0 || (offset & mask) || (len & mask) || offset + len > capacity_bytes()) {
     return false;
   }
-  uint32_t chunks = len / geo_.chunk_bytes;
+  uint32_t chunks = len >> shift;
   Request* r = NewRequest(fn, ctx, static_cast<int>(chunks));
   auto* data = static_cast<const uint8_t*>(buf);
   for (uint32_t c = 0; c < chunks;) {
-    uint32_t lc = static_cast<uint32_t>(offset / geo_.chunk_bytes + c);
+    uint32_t lc = static_cast<uint32_t>((offset >> shift) + c);
     const uint8_t* d = data + uint64_t{c} * geo_.chunk_bytes;
     if (IsHostMode()) {
       HostWrite(lc, d, r);
@@ -1126,26 +1128,35 @@ void Engine::FlushTable() {
   auto stripes = std::move(awaiting_table_);
   awaiting_table_.clear();
   table_generation_++;
-  auto pending = std::make_shared<unsigned>(1);
-  auto finish = [this, pending, stripes] {
-    if (--*pending > 0) return;
+  // One record of the flush for all its commands (each continuation only
+  // points at it): the chunks' images, the stripes whose backups it frees.
+  struct Flush {
+    unsigned pending = 1;
+    std::vector<uint64_t> stripes;
+    std::vector<std::vector<uint8_t>> images;
+  };
+  auto f = std::make_shared<Flush>();
+  f->stripes = std::move(stripes);
+  f->images.resize(chunks.size());
+  auto finish = [this](Flush& fl) {
+    if (--fl.pending > 0) return;
     table_writing_ = false;
     // The records are durable: the backups are no longer needed.
-    FreeBackups(stripes);
+    FreeBackups(fl.stripes);
   };
-  for (uint64_t chunk : chunks) {
-    auto buf = std::make_shared<std::vector<uint8_t>>();
-    SerializeTableChunk(chunk, buf.get());
-    for (unsigned i : TableCopies(chunk)) {
+  for (size_t c = 0; c < chunks.size(); c++) {
+    std::vector<uint8_t>& image = f->images[c];
+    SerializeTableChunk(chunks[c], &image);
+    for (unsigned i : TableCopies(chunks[c])) {
       table_writes_++;
-      DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(geo_.table_start + chunk),
-                             geo_.chunk_blocks, buf->data(), geo_.chunk_bytes);
+      DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(geo_.table_start + chunks[c]),
+                             geo_.chunk_blocks, image.data(), geo_.chunk_bytes);
       SetTag(&cmd, {TagKind::kMeta, 1, table_generation_, 0, 0});
-      (*pending)++;
-      Issue(i, cmd, [buf, finish](const DeviceCompletion&) { finish(); });
+      f->pending++;
+      Issue(i, cmd, [f, finish](const DeviceCompletion&) { finish(*f); });
     }
   }
-  finish();
+  finish(*f);
 }
 
 std::vector<unsigned> Engine::TableCopies(uint64_t chunk) const {

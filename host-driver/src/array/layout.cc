@@ -42,6 +42,11 @@ std::string CheckSuperblock(const Superblock& sb) {
                        "member {} of {})",
                        sb.k, sb.m, sb.member_index, sb.member_count);
   }
+  if (sb.chunk_bytes < 4096 || (sb.chunk_bytes & (sb.chunk_bytes - 1)) != 0) {
+    return fmt::format("superblock has a chunk size of {} bytes (a power of "
+                       "two >= 4096 is needed)",
+                       sb.chunk_bytes);
+  }
   if (sb.parity_rotation > kMaxRotation) {
     return fmt::format("superblock has a parity rotation of {} stripes (at "
                        "most {})",

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "array/layout.h"
 #include "array_fixture.h"
 
 namespace salix::host::test {
@@ -599,6 +600,34 @@ TEST_CASE("Creating or opening an array over the wrong devices fails naming the 
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Catch::Contains("emb1"));
     CHECK_THAT(r.error().message, Catch::Contains("version 99"));
+  }
+  SECTION("a superblock whose chunk size is not a power of two") {
+    // Sealed like a real one (checksum valid): the engine's shifts need a
+    // power of two, so the open must refuse it, naming the member.
+    auto m = MakeMembers(5);
+    Create(m, Opts(4, 1))->Sync();
+    for (unsigned copy = 0; copy < 2; copy++) {
+      std::vector<uint8_t> buf(4096);
+      DeviceCommand rd;
+      rd.opcode = SALIX_IO_READ;
+      rd.cdw10 = copy;
+      rd.data = buf.data();
+      rd.data_len = 4096;
+      REQUIRE(m[3]->Execute(rd).ok());
+      salix::host::array::Superblock sb;
+      std::memcpy(&sb, buf.data(), sizeof(sb));
+      REQUIRE(salix::host::array::CheckSuperblock(sb).empty());
+      sb.chunk_bytes = 6144;
+      salix::host::array::SealSuperblock(&sb);
+      std::memcpy(buf.data(), &sb, sizeof(sb));
+      DeviceCommand wr = rd;
+      wr.opcode = SALIX_IO_WRITE;
+      REQUIRE(m[3]->Execute(wr).ok());
+    }
+    auto r = OpenArray(Ptrs(m));
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error().message, Catch::Contains("emb3"));
+    CHECK_THAT(r.error().message, Catch::Contains("chunk size of 6144"));
   }
   SECTION("unaligned requests are refused, nothing queued") {
     auto m = MakeMembers(5);
