@@ -1479,8 +1479,10 @@ bool Engine::NextVictim(uint64_t* victim) {
     gc_candidates_.pop_back();
   }
   if (gc_candidates_.empty()) {
-    // One pass, a bucket per live count (0..k), each kept to kCandidates
-    // stripes; it stops early once kCandidates empty stripes are found.
+    // One pass, a bucket per live count (0..k), each kept to its first
+    // kCandidates stripes; it stops early once kCandidates empty stripes
+    // are found. The list is the kCandidates smallest (live count, stripe)
+    // pairs, as a full sort would give.
     // (Collecting every usable stripe and selecting with nth_element cost
     // ~270 instructions per user write under steady random writes, the
     // engine's largest single item then.)

@@ -55,6 +55,24 @@ std::unique_ptr<Array> Create(std::vector<std::unique_ptr<KillableDevice>>& m,
   return std::move(a.value());
 }
 
+// Rewrites both superblock copies of a member (chunks 0 and 1) through
+// edit, as a foreign tool or corruption would.
+void EditSuperblocks(Device& dev, const std::function<void(std::vector<uint8_t>&)>& edit) {
+  for (unsigned copy = 0; copy < 2; copy++) {
+    std::vector<uint8_t> buf(4096);
+    DeviceCommand rd;
+    rd.opcode = SALIX_IO_READ;
+    rd.cdw10 = copy;
+    rd.data = buf.data();
+    rd.data_len = 4096;
+    REQUIRE(dev.Execute(rd).ok());
+    edit(buf);
+    DeviceCommand wr = rd;
+    wr.opcode = SALIX_IO_WRITE;
+    REQUIRE(dev.Execute(wr).ok());
+  }
+}
+
 }  // namespace
 
 TEST_CASE("A new array reads zeroes and returns what was written") {
@@ -582,20 +600,10 @@ TEST_CASE("Creating or opening an array over the wrong devices fails naming the 
     auto m = MakeMembers(5);
     Create(m, Opts(4, 1))->Sync();
     // Rewrite member 1's superblocks with version 99.
-    for (unsigned copy = 0; copy < 2; copy++) {
-      std::vector<uint8_t> buf(4096);
-      DeviceCommand rd;
-      rd.opcode = SALIX_IO_READ;
-      rd.cdw10 = copy;
-      rd.data = buf.data();
-      rd.data_len = 4096;
-      REQUIRE(m[1]->Execute(rd).ok());
+    EditSuperblocks(*m[1], [](std::vector<uint8_t>& buf) {
       uint32_t v = 99;
       std::memcpy(buf.data() + 8, &v, 4);
-      DeviceCommand wr = rd;
-      wr.opcode = SALIX_IO_WRITE;
-      REQUIRE(m[1]->Execute(wr).ok());
-    }
+    });
     auto r = OpenArray(Ptrs(m));
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Catch::Contains("emb1"));
@@ -606,24 +614,14 @@ TEST_CASE("Creating or opening an array over the wrong devices fails naming the 
     // power of two, so the open must refuse it, naming the member.
     auto m = MakeMembers(5);
     Create(m, Opts(4, 1))->Sync();
-    for (unsigned copy = 0; copy < 2; copy++) {
-      std::vector<uint8_t> buf(4096);
-      DeviceCommand rd;
-      rd.opcode = SALIX_IO_READ;
-      rd.cdw10 = copy;
-      rd.data = buf.data();
-      rd.data_len = 4096;
-      REQUIRE(m[3]->Execute(rd).ok());
-      salix::host::array::Superblock sb;
+    EditSuperblocks(*m[3], [](std::vector<uint8_t>& buf) {
+      array::Superblock sb;
       std::memcpy(&sb, buf.data(), sizeof(sb));
-      REQUIRE(salix::host::array::CheckSuperblock(sb).empty());
+      REQUIRE(array::CheckSuperblock(sb).empty());
       sb.chunk_bytes = 6144;
-      salix::host::array::SealSuperblock(&sb);
+      array::SealSuperblock(&sb);
       std::memcpy(buf.data(), &sb, sizeof(sb));
-      DeviceCommand wr = rd;
-      wr.opcode = SALIX_IO_WRITE;
-      REQUIRE(m[3]->Execute(wr).ok());
-    }
+    });
     auto r = OpenArray(Ptrs(m));
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Catch::Contains("emb3"));
