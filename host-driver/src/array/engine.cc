@@ -11,6 +11,7 @@
 #include <tuple>
 #include <cerrno>
 #include <cstring>
+#include <span>
 
 #include "array/commands.h"
 #include "parity/gf256.h"
@@ -1127,6 +1128,10 @@ void Engine::FlushTable() {
   table_dirty_.clear();
   auto stripes = std::move(awaiting_table_);
   awaiting_table_.clear();
+  // Room for the next batch at once (ConversionDone fills them), not by
+  // doubling from nothing.
+  table_dirty_.reserve(2 * kTableBatch);
+  awaiting_table_.reserve(2 * kTableBatch);
   table_generation_++;
   // One record of the flush for all its commands (each continuation only
   // points at it): the chunks' images, the stripes whose backups it frees.
@@ -1147,7 +1152,9 @@ void Engine::FlushTable() {
   for (size_t c = 0; c < chunks.size(); c++) {
     std::vector<uint8_t>& image = f->images[c];
     SerializeTableChunk(chunks[c], &image);
-    for (unsigned i : TableCopies(chunks[c])) {
+    unsigned copies[kMaxParity + 1];
+    const unsigned n = TableCopies(chunks[c], copies);
+    for (unsigned i : std::span<const unsigned>(copies, n)) {
       table_writes_++;
       DeviceCommand cmd = Rw(SALIX_IO_WRITE, geo_.ChunkLba(geo_.table_start + chunks[c]),
                              geo_.chunk_blocks, image.data(), geo_.chunk_bytes);
@@ -1159,18 +1166,18 @@ void Engine::FlushTable() {
   finish(*f);
 }
 
-std::vector<unsigned> Engine::TableCopies(uint64_t chunk) const {
+unsigned Engine::TableCopies(uint64_t chunk, unsigned* out) const {
   // m + 1 copies survive the m failures the parity covers; the copies
   // rotate over the members with the chunk index. Recovery takes the
   // newest generation of each chunk found on any member, so older copies
   // on other members (written when another member set was alive) lose.
-  std::vector<unsigned> out;
   const unsigned want = geo_.m + 1;
-  for (unsigned x = 0; x < n_ && out.size() < want; x++) {
+  unsigned count = 0;
+  for (unsigned x = 0; x < n_ && count < want; x++) {
     unsigned i = static_cast<unsigned>((chunk + x) % n_);
-    if (alive(i)) out.push_back(i);
+    if (alive(i)) out[count++] = i;
   }
-  return out;
+  return count;
 }
 
 void Engine::FreeBackups(const std::vector<uint64_t>& stripes) {

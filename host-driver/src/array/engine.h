@@ -306,8 +306,9 @@ class Engine final : public Array {
   bool SpareCurrent(uint64_t s) const;
 
   void SerializeTableChunk(uint64_t chunk, std::vector<uint8_t>* out) const;
-  // The members that get a copy of table chunk 'chunk'.
-  std::vector<unsigned> TableCopies(uint64_t chunk) const;
+  // The members that get a copy of table chunk 'chunk', into out (room for
+  // kMaxParity + 1); returns how many.
+  unsigned TableCopies(uint64_t chunk, unsigned* out) const;
   uint64_t NextSeq() { return ++seq_; }
   bool IsHostMode() const { return sb_.parity_mode == 1; }
   void RunRebuild();
