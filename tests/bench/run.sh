@@ -20,8 +20,15 @@
 # array-vs-md: one VM with five salix-nvme SSDs (nossd, RAM); a Salix 4+1
 # array with device parity, then host parity, through the fio ioengine, then
 # Linux md RAID-5 over the same five SSDs (tests/bench/array-vs-md.sh).
+#
+# engine-ab --base REV [--runtime S] [--rounds N]: this tree's array engine
+# against another commit's in one VM (tests/bench/engine-ab.sh); run alone.
 set -euo pipefail
 : "${SALIX_ROOT:?run through ./salix bench}"
+if [[ ${1:-} == engine-ab ]]; then
+  shift
+  exec "$SALIX_ROOT/tests/bench/engine-ab.sh" "$@"
+fi
 names=()
 runtime=10
 array_args=()
